@@ -1,0 +1,647 @@
+//! The specs: loading OpenAPI 3.0 documents, compiling their validators once, and the route table.
+//!
+//! An [`ApiSpec`] is one document (one API, one version) reduced to what the other modules need:
+//! operations with dereferenced schemas, a compiled validator per response and parameter, and the
+//! family and base path the sandbox serves it under. A [`SpecSet`] is the collection a process works
+//! with, embedded by default and extended or overridden by files.
+
+pub mod embedded;
+pub mod hints;
+pub mod load;
+pub mod oas30;
+pub mod router;
+pub mod rules;
+pub mod validate;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+pub use router::{RouteMatch, Router};
+pub use validate::{Finding, SchemaValidator};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("{source_name}: cannot parse: {message}")]
+    Parse {
+        source_name: String,
+        message: String,
+    },
+    #[error("{source_name}: $ref {reference}: {message}")]
+    Reference {
+        source_name: String,
+        reference: String,
+        message: String,
+    },
+    #[error("{source_name}: {message}")]
+    Invalid {
+        source_name: String,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Query,
+    Header,
+    Path,
+    Cookie,
+}
+
+#[derive(Debug)]
+pub struct Parameter {
+    pub name: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub schema: Value,
+    pub validator: Option<SchemaValidator>,
+}
+
+#[derive(Debug)]
+pub struct HeaderSpec {
+    pub name: String,
+    pub required: bool,
+    pub validator: Option<SchemaValidator>,
+}
+
+#[derive(Debug)]
+pub struct ResponseSpec {
+    /// `"200"`, `"422"`, ... or `"default"`.
+    pub status: String,
+    pub content_type: Option<String>,
+    pub validator: Option<SchemaValidator>,
+    pub headers: Vec<HeaderSpec>,
+}
+
+impl ResponseSpec {
+    /// The dereferenced OpenAPI schema of the body, if the response has one.
+    pub fn schema(&self) -> Option<&Value> {
+        self.validator.as_ref().map(SchemaValidator::schema)
+    }
+}
+
+#[derive(Debug)]
+pub struct RequestBodySpec {
+    pub required: bool,
+    pub content_type: String,
+    pub validator: SchemaValidator,
+}
+
+#[derive(Debug)]
+pub struct Operation {
+    pub id: String,
+    pub method: String,
+    /// Path as written in the document (`/personal/identifications`).
+    pub path: String,
+    /// Base path + path: what a client calls on the sandbox.
+    pub full_path: String,
+    pub parameters: Vec<Parameter>,
+    pub request_body: Option<RequestBodySpec>,
+    pub responses: Vec<ResponseSpec>,
+    /// Consent permissions from `x-permissions` (empty when the document has none).
+    pub permissions: Vec<String>,
+}
+
+impl Operation {
+    /// The response declared for `status`, falling back to `default`.
+    pub fn response(&self, status: u16) -> Option<&ResponseSpec> {
+        let code = status.to_string();
+        self.responses
+            .iter()
+            .find(|r| r.status == code)
+            .or_else(|| self.responses.iter().find(|r| r.status == "default"))
+    }
+
+    /// The response declared for exactly this status, without falling back.
+    pub fn declared_response(&self, status: u16) -> Option<&ResponseSpec> {
+        let code = status.to_string();
+        self.responses.iter().find(|r| r.status == code)
+    }
+
+    pub fn parameter(&self, location: ParamLocation, name: &str) -> Option<&Parameter> {
+        self.parameters
+            .iter()
+            .find(|p| p.location == location && p.name.eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Debug)]
+pub struct ApiSpec {
+    /// Where it came from: `embedded:specs/...` or a file path as given.
+    pub source: String,
+    pub title: String,
+    /// `open-finance`, `bankly`, or `generic` (served from the schemas alone).
+    pub family: String,
+    /// `customers`, `consents`, ...
+    pub api: String,
+    pub version: String,
+    pub base_path: String,
+    pub operations: Vec<Arc<Operation>>,
+}
+
+impl ApiSpec {
+    /// Loads one document from text. `source` names it in errors and listings.
+    pub fn from_text(source: &str, text: &str) -> Result<ApiSpec, SpecError> {
+        let raw = load::parse_document(source, text)?;
+        let invalid = |message: String| SpecError::Invalid {
+            source_name: source.to_string(),
+            message,
+        };
+        match raw.get("openapi").and_then(Value::as_str) {
+            Some(v) if v.starts_with("3.0") => {}
+            Some(v) => {
+                return Err(invalid(format!(
+                    "OpenAPI {v} is not supported (3.0.x documents only)"
+                )));
+            }
+            None => {
+                return Err(invalid(
+                    "not an OpenAPI document (no `openapi` field)".into(),
+                ));
+            }
+        }
+        check_datagen_hints(source, &raw)?;
+        let doc = load::dereference(source, &raw)?;
+
+        let ext = doc.get("x-finsandbox").cloned().unwrap_or(Value::Null);
+        let title = doc["info"]["title"].as_str().unwrap_or("").to_string();
+        let version = ext
+            .get("version")
+            .and_then(Value::as_str)
+            .or_else(|| doc["info"]["version"].as_str())
+            .unwrap_or("0.0.0")
+            .to_string();
+        let base_path = match ext.get("basePath").and_then(Value::as_str) {
+            Some(p) => p.trim_end_matches('/').to_string(),
+            None => doc["servers"][0]["url"]
+                .as_str()
+                .map(server_path)
+                .unwrap_or_default(),
+        };
+        let (family, api) = match (
+            ext.get("family").and_then(Value::as_str),
+            ext.get("api").and_then(Value::as_str),
+        ) {
+            (Some(f), Some(a)) => (f.to_string(), a.to_string()),
+            _ => infer_family(&base_path),
+        };
+
+        let mut operations = Vec::new();
+        if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+            for (path, item) in paths {
+                let shared_params = item.get("parameters");
+                for method in ["get", "put", "post", "delete", "patch", "head", "options"] {
+                    let Some(op) = item.get(method) else { continue };
+                    let operation =
+                        build_operation(source, &base_path, path, method, op, shared_params)?;
+                    operations.push(Arc::new(operation));
+                }
+            }
+        }
+        if operations.is_empty() {
+            return Err(invalid("the document declares no operations".into()));
+        }
+        Ok(ApiSpec {
+            source: source.to_string(),
+            title,
+            family,
+            api,
+            version,
+            base_path,
+            operations,
+        })
+    }
+
+    pub fn from_file(path: &Path) -> Result<ApiSpec, SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|e| SpecError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        ApiSpec::from_text(&path.display().to_string(), &text)
+    }
+
+    pub fn operation(&self, id: &str) -> Option<&Arc<Operation>> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+
+    /// A short label for listings and logs: `open-finance/customers 2.3.0`.
+    pub fn label(&self) -> String {
+        format!("{}/{} {}", self.family, self.api, self.version)
+    }
+}
+
+/// `https://api.banco.com.br/open-banking/customers/v2` -> `/open-banking/customers/v2`.
+fn server_path(url: &str) -> String {
+    let after_scheme = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let path = match after_scheme.find('/') {
+        Some(i) if url.contains("://") => &after_scheme[i..],
+        Some(_) | None if url.starts_with('/') => url,
+        _ => "",
+    };
+    path.trim_end_matches('/').to_string()
+}
+
+/// Official documents carry no `x-finsandbox`; their server URL says what they are.
+fn infer_family(base_path: &str) -> (String, String) {
+    let segments: Vec<&str> = base_path.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        ["open-banking", api, ..] => ("open-finance".into(), (*api).to_string()),
+        ["bankly", ..] => ("bankly".into(), "customers".into()),
+        _ => (
+            "generic".into(),
+            segments.last().unwrap_or(&"api").to_string(),
+        ),
+    }
+}
+
+fn build_operation(
+    source: &str,
+    base_path: &str,
+    path: &str,
+    method: &str,
+    op: &Value,
+    shared_params: Option<&Value>,
+) -> Result<Operation, SpecError> {
+    let id = op
+        .get("operationId")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{} {}", method.to_uppercase(), path));
+    let compile = |what: &str, schema: &Value| {
+        SchemaValidator::compile(schema).map_err(|message| SpecError::Invalid {
+            source_name: source.to_string(),
+            message: format!("{id}: {what}: schema does not compile: {message}"),
+        })
+    };
+
+    let mut parameters: Vec<Parameter> = Vec::new();
+    let own = op.get("parameters").and_then(Value::as_array);
+    let shared = shared_params.and_then(Value::as_array);
+    // Operation-level parameters override path-level ones with the same name and location.
+    for p in own
+        .into_iter()
+        .flatten()
+        .chain(shared.into_iter().flatten())
+    {
+        let name = p["name"].as_str().unwrap_or_default().to_string();
+        let location = match p["in"].as_str() {
+            Some("query") => ParamLocation::Query,
+            Some("header") => ParamLocation::Header,
+            Some("path") => ParamLocation::Path,
+            Some("cookie") => ParamLocation::Cookie,
+            _ => continue,
+        };
+        if parameters
+            .iter()
+            .any(|q| q.location == location && q.name == name)
+        {
+            continue;
+        }
+        let schema = p.get("schema").cloned().unwrap_or(Value::Null);
+        let validator = if schema.is_object() {
+            Some(compile(&format!("parameter {name}"), &schema)?)
+        } else {
+            None
+        };
+        parameters.push(Parameter {
+            required: p["required"]
+                .as_bool()
+                .unwrap_or(location == ParamLocation::Path),
+            name,
+            location,
+            schema,
+            validator,
+        });
+    }
+
+    let request_body = match op.get("requestBody") {
+        Some(body) => match first_json_content(body.get("content")) {
+            Some((content_type, schema)) => Some(RequestBodySpec {
+                required: body["required"].as_bool().unwrap_or(false),
+                content_type,
+                validator: compile("request body", schema)?,
+            }),
+            None => None,
+        },
+        None => None,
+    };
+
+    let mut responses = Vec::new();
+    if let Some(map) = op.get("responses").and_then(Value::as_object) {
+        for (status, response) in map {
+            let (content_type, validator) = match first_json_content(response.get("content")) {
+                Some((ct, schema)) => (
+                    Some(ct),
+                    Some(compile(&format!("response {status}"), schema)?),
+                ),
+                None => (None, None),
+            };
+            let mut headers = Vec::new();
+            if let Some(hs) = response.get("headers").and_then(Value::as_object) {
+                for (name, h) in hs {
+                    let validator = match h.get("schema") {
+                        Some(s) if s.is_object() => {
+                            Some(compile(&format!("response {status} header {name}"), s)?)
+                        }
+                        _ => None,
+                    };
+                    headers.push(HeaderSpec {
+                        name: name.clone(),
+                        required: h["required"].as_bool().unwrap_or(false),
+                        validator,
+                    });
+                }
+            }
+            responses.push(ResponseSpec {
+                status: status.clone(),
+                content_type,
+                validator,
+                headers,
+            });
+        }
+    }
+
+    let permissions = op
+        .get("x-permissions")
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+
+    Ok(Operation {
+        id,
+        method: method.to_uppercase(),
+        path: path.to_string(),
+        full_path: format!("{base_path}{path}"),
+        parameters,
+        request_body,
+        responses,
+        permissions,
+    })
+}
+
+/// The schema of the first JSON media type (`application/json`, `application/json; charset=utf-8`,
+/// `application/problem+json`, ...), or of the only media type if none is JSON.
+fn first_json_content(content: Option<&Value>) -> Option<(String, &Value)> {
+    let content = content?.as_object()?;
+    let pick = content
+        .iter()
+        .find(|(ct, _)| ct.contains("json"))
+        .or_else(|| content.iter().next())?;
+    let schema = pick.1.get("schema")?;
+    Some((pick.0.clone(), schema))
+}
+
+/// An unknown `x-datagen` value is a typo that would silently produce generic data: refuse it at load.
+fn check_datagen_hints(source: &str, doc: &Value) -> Result<(), SpecError> {
+    let mut unknown = BTreeSet::new();
+    collect_unknown_hints(doc, &mut unknown);
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(SpecError::Invalid {
+            source_name: source.to_string(),
+            message: format!(
+                "unknown x-datagen value(s): {} (see specs/README.md for the list)",
+                unknown.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        })
+    }
+}
+
+fn collect_unknown_hints(node: &Value, unknown: &mut BTreeSet<String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(h)) = map.get("x-datagen")
+                && hints::Hint::parse(h).is_none()
+            {
+                unknown.insert(h.clone());
+            }
+            map.values().for_each(|v| collect_unknown_hints(v, unknown));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_unknown_hints(v, unknown)),
+        _ => {}
+    }
+}
+
+/// The documents a process works with.
+#[derive(Debug, Default, Clone)]
+pub struct SpecSet {
+    pub apis: Vec<Arc<ApiSpec>>,
+}
+
+/// Which documents to load and how to choose among alternatives.
+#[derive(Debug, Clone, Default)]
+pub struct SpecSelection {
+    /// Read every `*.yaml|*.yml|*.json` under this directory instead of the embedded documents.
+    pub dir: Option<std::path::PathBuf>,
+    /// Extra documents; each replaces a loaded one with the same base path.
+    pub files: Vec<std::path::PathBuf>,
+    /// Which Customers v2 minor version serves `/open-banking/customers/v2` (`2.3.0` by default).
+    pub customers_v2: Option<String>,
+}
+
+impl SpecSet {
+    /// Loads the selection. Among several documents for the same base path (2.2.1 and 2.3.0 of
+    /// Customers v2), only the selected version stays active.
+    pub fn load(selection: &SpecSelection) -> Result<SpecSet, SpecError> {
+        let mut all: Vec<ApiSpec> = match &selection.dir {
+            Some(dir) => load_dir(dir)?,
+            None => embedded::SPECS
+                .iter()
+                .map(|(name, text)| ApiSpec::from_text(&format!("embedded:{name}"), text))
+                .collect::<Result<_, _>>()?,
+        };
+
+        let wanted_v2 = selection.customers_v2.as_deref().unwrap_or("2.3.0");
+        let mut chosen: Vec<ApiSpec> = Vec::new();
+        for spec in all.drain(..) {
+            if let Some(pos) = chosen.iter().position(|c| c.base_path == spec.base_path) {
+                // Keep the wanted version; otherwise the first one met.
+                if spec.version == wanted_v2 {
+                    chosen[pos] = spec;
+                }
+            } else {
+                chosen.push(spec);
+            }
+        }
+        if let Some(v2) = chosen
+            .iter()
+            .find(|s| s.base_path == "/open-banking/customers/v2")
+            && selection.customers_v2.is_some()
+            && v2.version != wanted_v2
+        {
+            return Err(SpecError::Invalid {
+                source_name: "--customers-v2".into(),
+                message: format!(
+                    "no Customers v2 document with version {wanted_v2} (have {})",
+                    v2.version
+                ),
+            });
+        }
+        for file in &selection.files {
+            let spec = ApiSpec::from_file(file)?;
+            match chosen.iter().position(|c| c.base_path == spec.base_path) {
+                Some(pos) => chosen[pos] = spec,
+                None => chosen.push(spec),
+            }
+        }
+        Ok(SpecSet {
+            apis: chosen.into_iter().map(Arc::new).collect(),
+        })
+    }
+
+    /// Every embedded document, alternatives included (for `finsandbox specs`).
+    pub fn all_embedded() -> Result<Vec<ApiSpec>, SpecError> {
+        embedded::SPECS
+            .iter()
+            .map(|(name, text)| ApiSpec::from_text(&format!("embedded:{name}"), text))
+            .collect()
+    }
+
+    pub fn find(&self, family: &str, api: &str) -> Option<&Arc<ApiSpec>> {
+        self.apis
+            .iter()
+            .find(|s| s.family == family && s.api == api)
+    }
+
+    pub fn by_base_path(&self, base_path: &str) -> Option<&Arc<ApiSpec>> {
+        self.apis.iter().find(|s| s.base_path == base_path)
+    }
+
+    /// Looks an operation up by id across all documents.
+    pub fn operation(&self, id: &str) -> Option<(&Arc<ApiSpec>, &Arc<Operation>)> {
+        self.apis
+            .iter()
+            .find_map(|s| s.operation(id).map(|o| (s, o)))
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new(&self.apis)
+    }
+}
+
+fn load_dir(dir: &Path) -> Result<Vec<ApiSpec>, SpecError> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files)?;
+    files.sort();
+    if files.is_empty() {
+        return Err(SpecError::Io {
+            path: dir.display().to_string(),
+            message: "no .yaml, .yml or .json documents found".into(),
+        });
+    }
+    files.iter().map(|f| ApiSpec::from_file(f)).collect()
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), SpecError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| SpecError::Io {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = r#"
+openapi: 3.0.0
+info: {title: t, version: 9.9.9}
+servers: [{url: "https://api.example.com.br/open-banking/widgets/v1"}]
+paths:
+  /things/{id}:
+    parameters:
+      - {name: id, in: path, schema: {type: string}}
+    get:
+      operationId: getThing
+      parameters:
+        - {name: page, in: query, schema: {type: integer, minimum: 1}}
+      responses:
+        "200":
+          description: ok
+          headers:
+            x-v: {required: true, schema: {type: string, pattern: '^\d+\.\d+\.\d+$'}}
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+        default:
+          description: error
+          content:
+            application/json; charset=utf-8:
+              schema: {type: object, required: [errors]}
+components:
+  schemas:
+    Thing: {type: object, required: [id], properties: {id: {type: string, nullable: true}}}
+"#;
+
+    #[test]
+    fn official_style_document_without_extensions_is_understood() {
+        let spec = ApiSpec::from_text("small", SMALL).unwrap();
+        assert_eq!(spec.family, "open-finance");
+        assert_eq!(spec.api, "widgets");
+        assert_eq!(spec.version, "9.9.9");
+        assert_eq!(spec.base_path, "/open-banking/widgets/v1");
+        let op = spec.operation("getThing").unwrap();
+        assert_eq!(op.full_path, "/open-banking/widgets/v1/things/{id}");
+        assert!(op.parameter(ParamLocation::Path, "id").unwrap().required);
+        let ok = op.response(200).unwrap();
+        assert!(
+            ok.validator
+                .as_ref()
+                .unwrap()
+                .is_valid(&serde_json::json!({"id": null}))
+        );
+        assert_eq!(ok.headers[0].name, "x-v");
+        assert_eq!(op.response(503).unwrap().status, "default");
+    }
+
+    #[test]
+    fn unknown_datagen_hint_is_refused_at_load() {
+        let text = SMALL.replace(
+            "properties: {id: {type: string, nullable: true}}",
+            "properties: {id: {type: string, x-datagen: persona.shoeSize}}",
+        );
+        let err = ApiSpec::from_text("small", &text).unwrap_err().to_string();
+        assert!(err.contains("persona.shoeSize"), "{err}");
+    }
+
+    #[test]
+    fn swagger_2_is_refused_with_a_clear_message() {
+        let err = ApiSpec::from_text("old", "swagger: '2.0'\ninfo: {title: t, version: '1'}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not an OpenAPI document"), "{err}");
+    }
+
+    #[test]
+    fn server_path_is_extracted() {
+        assert_eq!(
+            server_path("https://h.com.br/open-banking/x/v1/"),
+            "/open-banking/x/v1"
+        );
+        assert_eq!(server_path("https://h.com.br"), "");
+        assert_eq!(server_path("/bankly"), "/bankly");
+    }
+}
