@@ -1,0 +1,189 @@
+//! The `finsandbox` command line: parse, dispatch. The work lives in the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use finsandbox::sandbox::{self, ForbiddenCodes, SandboxConfig};
+use finsandbox::spec::SpecSelection;
+
+#[derive(Parser)]
+#[command(
+    name = "finsandbox",
+    version,
+    about = "Mock sandbox and conformance harness for Brazilian financial APIs",
+    long_about = "Mock sandbox and conformance harness for Brazilian financial APIs: Open Finance Brasil \
+                  Customers (v1, v2) with Consents v3, and Bankly customers/KYC.\n\n\
+                  `finsandbox serve` answers every operation with deterministic PT-BR data and real \
+                  consent/KYC state; `finsandbox check` judges any implementation (or the embedded \
+                  sandbox) against the specs and writes reports."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log filter (tracing syntax), e.g. `info`, `debug`, `finsandbox=debug`.
+    #[arg(long, global = true, env = "FINSANDBOX_LOG", default_value = "info")]
+    log: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the sandbox.
+    Serve(ServeArgs),
+}
+
+/// Options shared by everything that loads specs.
+#[derive(Args, Clone, Debug)]
+struct SpecArgs {
+    /// Read specs from this directory instead of the embedded ones.
+    #[arg(long = "specs", value_name = "DIR")]
+    specs_dir: Option<PathBuf>,
+    /// Add an OpenAPI document (an official file as published works); it replaces the document
+    /// with the same base path. Repeatable.
+    #[arg(long = "spec", value_name = "FILE")]
+    spec_files: Vec<PathBuf>,
+    /// Which Customers v2 version answers /open-banking/customers/v2.
+    #[arg(long, value_name = "VERSION", value_parser = ["2.3.0", "2.2.1"])]
+    customers_v2: Option<String>,
+}
+
+impl SpecArgs {
+    fn selection(&self) -> SpecSelection {
+        SpecSelection {
+            dir: self.specs_dir.clone(),
+            files: self.spec_files.clone(),
+            customers_v2: self.customers_v2.clone(),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "FINSANDBOX_ADDR")]
+    addr: SocketAddr,
+    /// Seed of all generated data: same seed and document, same customer.
+    #[arg(long, default_value_t = 42, env = "FINSANDBOX_SEED")]
+    seed: u64,
+    #[command(flatten)]
+    specs: SpecArgs,
+    /// Directory with personas.yaml and bankly.yaml instead of the embedded fixtures.
+    #[arg(long, value_name = "DIR")]
+    fixtures: Option<PathBuf>,
+    /// Family of the Customers API 403 codes: STATUS_* (default) or STATUS_RESOURCE_*.
+    #[arg(long, value_enum, default_value_t = ForbiddenCodes::Status)]
+    forbidden_codes: ForbiddenCodes,
+    /// Scheme and host for absolute links (default: the request's Host header).
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// Validate every response against its schema; violations become 500s.
+    #[arg(long)]
+    self_check: bool,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 64 * 1024)]
+    max_body: usize,
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = SandboxConfig {
+        addr: args.addr,
+        seed: args.seed,
+        specs: args.specs.selection(),
+        fixtures_dir: args.fixtures,
+        forbidden_codes: args.forbidden_codes,
+        public_url: args.public_url,
+        max_body_bytes: args.max_body,
+        self_check: args.self_check,
+        ..SandboxConfig::default()
+    };
+    let app = std::sync::Arc::new(sandbox::App::new(config)?);
+    let listener = tokio::net::TcpListener::bind(app.config.addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", app.config.addr))?;
+    let addr = listener.local_addr()?;
+    let origin = app
+        .config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    tracing::info!(
+        "finsandbox {} listening on {addr} (seed {})",
+        env!("CARGO_PKG_VERSION"),
+        app.config.seed
+    );
+    for api in &app.specs.apis {
+        tracing::info!(
+            "  {:<32} {}{}  ({})",
+            api.label(),
+            origin,
+            api.base_path,
+            api.source
+        );
+    }
+    tracing::info!("  {:<32} {origin}/auth/token", "open-finance/oauth2 token");
+    tracing::info!("  {:<32} {origin}/sandbox", "sandbox control API");
+    sandbox::serve_listener(listener, app, shutdown_signal()).await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `docker stop` and CI runners send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

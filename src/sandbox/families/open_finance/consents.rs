@@ -1,0 +1,578 @@
+//! Consents v3: create (`POST /consents`), read, revoke (`DELETE`).
+//!
+//! Creation checks, in this order: client_credentials token with scope `consents` (401/403), JSON
+//! and the request schema (400), the CPF/CNPJ check digits (400), then the business rules of
+//! Consents 3.3.1 (422): PF and PJ permissions together, PJ permissions without `businessEntity`,
+//! `businessEntity` with PF permissions, incomplete permission groups, a bad expiration date, and
+//! nothing left once the products this sandbox does not serve are removed.
+
+use chrono::{DateTime, Duration, Utc};
+use hyper::StatusCode;
+use serde_json::{Map, Value, json};
+
+use super::auth;
+use super::state::{Consent, ConsentStatus, Grant, MAX_CONSENTS};
+use super::{error, generic_code, printable};
+use crate::datagen::br;
+use crate::sandbox::App;
+use crate::sandbox::clock::ofb_datetime;
+use crate::sandbox::http::{self, HttpResponse, Req};
+use crate::spec::{ApiSpec, Operation};
+
+const PF: &[&str] = &[
+    "CUSTOMERS_PERSONAL_IDENTIFICATIONS_READ",
+    "CUSTOMERS_PERSONAL_ADITTIONALINFO_READ",
+];
+const PJ: &[&str] = &[
+    "CUSTOMERS_BUSINESS_IDENTIFICATIONS_READ",
+    "CUSTOMERS_BUSINESS_ADITTIONALINFO_READ",
+];
+
+/// The permission groups of Consents 3.3.1: a request must be a union of whole groups.
+const GROUPS: &[&[&str]] = &[
+    &["CUSTOMERS_PERSONAL_IDENTIFICATIONS_READ", "RESOURCES_READ"],
+    &["CUSTOMERS_PERSONAL_ADITTIONALINFO_READ", "RESOURCES_READ"],
+    &["CUSTOMERS_BUSINESS_IDENTIFICATIONS_READ", "RESOURCES_READ"],
+    &["CUSTOMERS_BUSINESS_ADITTIONALINFO_READ", "RESOURCES_READ"],
+    &["ACCOUNTS_READ", "ACCOUNTS_BALANCES_READ", "RESOURCES_READ"],
+    &[
+        "ACCOUNTS_READ",
+        "ACCOUNTS_OVERDRAFT_LIMITS_READ",
+        "RESOURCES_READ",
+    ],
+    &[
+        "ACCOUNTS_READ",
+        "ACCOUNTS_TRANSACTIONS_READ",
+        "RESOURCES_READ",
+    ],
+    &[
+        "CREDIT_CARDS_ACCOUNTS_READ",
+        "CREDIT_CARDS_ACCOUNTS_LIMITS_READ",
+        "RESOURCES_READ",
+    ],
+    &[
+        "CREDIT_CARDS_ACCOUNTS_READ",
+        "CREDIT_CARDS_ACCOUNTS_TRANSACTIONS_READ",
+        "RESOURCES_READ",
+    ],
+    &[
+        "CREDIT_CARDS_ACCOUNTS_READ",
+        "CREDIT_CARDS_ACCOUNTS_BILLS_READ",
+        "CREDIT_CARDS_ACCOUNTS_BILLS_TRANSACTIONS_READ",
+        "RESOURCES_READ",
+    ],
+    &[
+        "LOANS_READ",
+        "LOANS_WARRANTIES_READ",
+        "LOANS_SCHEDULED_INSTALMENTS_READ",
+        "LOANS_PAYMENTS_READ",
+        "FINANCINGS_READ",
+        "FINANCINGS_WARRANTIES_READ",
+        "FINANCINGS_SCHEDULED_INSTALMENTS_READ",
+        "FINANCINGS_PAYMENTS_READ",
+        "UNARRANGED_ACCOUNTS_OVERDRAFT_READ",
+        "UNARRANGED_ACCOUNTS_OVERDRAFT_WARRANTIES_READ",
+        "UNARRANGED_ACCOUNTS_OVERDRAFT_SCHEDULED_INSTALMENTS_READ",
+        "UNARRANGED_ACCOUNTS_OVERDRAFT_PAYMENTS_READ",
+        "INVOICE_FINANCINGS_READ",
+        "INVOICE_FINANCINGS_WARRANTIES_READ",
+        "INVOICE_FINANCINGS_SCHEDULED_INSTALMENTS_READ",
+        "INVOICE_FINANCINGS_PAYMENTS_READ",
+        "RESOURCES_READ",
+    ],
+    &[
+        "BANK_FIXED_INCOMES_READ",
+        "CREDIT_FIXED_INCOMES_READ",
+        "FUNDS_READ",
+        "VARIABLE_INCOMES_READ",
+        "TREASURE_TITLES_READ",
+        "RESOURCES_READ",
+    ],
+    &["EXCHANGES_READ", "RESOURCES_READ"],
+];
+
+/// What this sandbox serves: the customer data permissions. Others are removed from a new consent,
+/// as Consents 3.3.1 tells institutions to do with products they do not offer.
+fn supported(permission: &str) -> bool {
+    permission.starts_with("CUSTOMERS_") || permission == "RESOURCES_READ"
+}
+
+pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
+    if let Some(problem) = super::accept_problem(req) {
+        return error(
+            app,
+            Some(op),
+            StatusCode::NOT_ACCEPTABLE,
+            "NAO_ACEITO",
+            "Formato de resposta não suportado",
+            &problem,
+        );
+    }
+    let client = match client_token(app, op, req) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match op.id.as_str() {
+        "consentsPostConsents" => create(app, spec, op, req, client),
+        "consentsGetConsentsConsentId" => read(app, spec, op, req),
+        "consentsDeleteConsentsConsentId" => revoke(app, op, req),
+        _ => super::super::generic::handle(app, spec, op, req),
+    }
+}
+
+fn client_token(app: &App, op: &Operation, req: &Req) -> Result<String, HttpResponse> {
+    match auth::resolve(app, req) {
+        Err(why) => Err(error(
+            app,
+            Some(op),
+            StatusCode::UNAUTHORIZED,
+            "NAO_AUTORIZADO",
+            "Não autorizado",
+            why,
+        )),
+        Ok((client, Grant::Client { scopes })) if scopes.iter().any(|s| s == "consents") => {
+            Ok(client)
+        }
+        Ok(_) => Err(error(
+            app,
+            Some(op),
+            StatusCode::FORBIDDEN,
+            "PROIBIDO",
+            "Acesso negado",
+            "the Consents API needs a client_credentials token with scope consents",
+        )),
+    }
+}
+
+fn bad_request(app: &App, op: &Operation, detail: &str) -> HttpResponse {
+    let (code, title) = generic_code(StatusCode::BAD_REQUEST);
+    error(app, Some(op), StatusCode::BAD_REQUEST, code, title, detail)
+}
+
+fn unprocessable(app: &App, op: &Operation, code: &str, title: &str, detail: &str) -> HttpResponse {
+    error(
+        app,
+        Some(op),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        code,
+        title,
+        detail,
+    )
+}
+
+fn create(app: &App, spec: &ApiSpec, op: &Operation, req: &Req, client: String) -> HttpResponse {
+    let content_type = req.header("content-type").unwrap_or("");
+    if !content_type.to_ascii_lowercase().contains("json") {
+        return error(
+            app,
+            Some(op),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "FORMATO_NAO_SUPORTADO",
+            "Formato da requisição não suportado",
+            "the consent request must be sent as application/json",
+        );
+    }
+    let body = match req.json() {
+        Ok(b) => b,
+        Err(e) => return bad_request(app, op, &e),
+    };
+    if let Some(rb) = &op.request_body {
+        let findings = rb.validator.schema_findings(&body);
+        if !findings.is_empty() {
+            let detail = findings
+                .iter()
+                .take(5)
+                .map(|f| {
+                    format!(
+                        "{} ({}): {}",
+                        display_pointer(&f.pointer),
+                        f.keyword,
+                        f.message
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            return bad_request(
+                app,
+                op,
+                &format!("the consent request does not match the schema: {detail}"),
+            );
+        }
+    }
+    let data = &body["data"];
+    let cpf = data["loggedUser"]["document"]["identification"]
+        .as_str()
+        .unwrap_or("");
+    let cpf_rel = data["loggedUser"]["document"]["rel"].as_str().unwrap_or("");
+    if cpf_rel != "CPF" {
+        return bad_request(
+            app,
+            op,
+            &format!(
+                "loggedUser.document.rel must be CPF, got \"{}\"",
+                printable(cpf_rel)
+            ),
+        );
+    }
+    if !br::is_valid_cpf(cpf) {
+        return bad_request(
+            app,
+            op,
+            &format!(
+                "loggedUser.document.identification \"{cpf}\" is not a valid CPF (check digits)"
+            ),
+        );
+    }
+    let business = data.get("businessEntity").map(|b| {
+        (
+            b["document"]["identification"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+            b["document"]["rel"].as_str().unwrap_or("").to_string(),
+        )
+    });
+    if let Some((cnpj, rel)) = &business {
+        if rel != "CNPJ" {
+            return bad_request(
+                app,
+                op,
+                &format!(
+                    "businessEntity.document.rel must be CNPJ, got \"{}\"",
+                    printable(rel)
+                ),
+            );
+        }
+        if !br::is_valid_cnpj(cnpj) {
+            return bad_request(
+                app,
+                op,
+                &format!(
+                    "businessEntity.document.identification \"{cnpj}\" is not a valid CNPJ (check digits)"
+                ),
+            );
+        }
+    }
+
+    let mut permissions: Vec<String> = Vec::new();
+    for p in data["permissions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        if !permissions.iter().any(|q| q == p) {
+            permissions.push(p.to_string());
+        }
+    }
+    let has = |set: &[&str]| permissions.iter().any(|p| set.contains(&p.as_str()));
+    if has(PF) && has(PJ) {
+        return unprocessable(
+            app,
+            op,
+            "PERMISSAO_PF_PJ_EM_CONJUNTO",
+            "Permissões PF e PJ em conjunto",
+            "personal (CUSTOMERS_PERSONAL_*) and business (CUSTOMERS_BUSINESS_*) customer permissions cannot be requested in one consent",
+        );
+    }
+    if has(PJ) && business.is_none() {
+        return unprocessable(
+            app,
+            op,
+            "INFORMACOES_PJ_NAO_INFORMADAS",
+            "Informações de PJ não informadas",
+            "business customer permissions need data.businessEntity with the company's CNPJ",
+        );
+    }
+    if has(PF) && business.is_some() {
+        return unprocessable(
+            app,
+            op,
+            "PERMISSOES_PJ_INCORRETAS",
+            "Permissões PJ incorretas",
+            "a consent with data.businessEntity cannot ask for personal customer permissions (CUSTOMERS_PERSONAL_*)",
+        );
+    }
+    if let Some(orphan) = permissions.iter().find(|p| {
+        !GROUPS.iter().any(|g| {
+            g.contains(&p.as_str()) && g.iter().all(|m| permissions.iter().any(|q| q == m))
+        })
+    }) {
+        let group = GROUPS
+            .iter()
+            .find(|g| g.contains(&orphan.as_str()))
+            .map(|g| g.join(", "))
+            .unwrap_or_default();
+        return unprocessable(
+            app,
+            op,
+            "COMBINACAO_PERMISSOES_INCORRETA",
+            "Combinação de permissões incorreta",
+            &format!("{orphan} must be requested with its whole group: {group}"),
+        );
+    }
+    let now = app.clock.now();
+    let expiration = match data.get("expirationDateTime").and_then(Value::as_str) {
+        None => None,
+        Some(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => {
+                let t = t.with_timezone(&Utc);
+                if t <= now || t > now + Duration::days(366) {
+                    return unprocessable(
+                        app,
+                        op,
+                        "DATA_EXPIRACAO_INVALIDA",
+                        "Data de expiração inválida",
+                        &format!(
+                            "expirationDateTime {s} must be in the future and at most 12 months away ({} now)",
+                            ofb_datetime(now)
+                        ),
+                    );
+                }
+                Some(t)
+            }
+            Err(_) => {
+                return bad_request(
+                    app,
+                    op,
+                    &format!("expirationDateTime \"{}\" is not a date-time", printable(s)),
+                );
+            }
+        },
+    };
+    permissions.retain(|p| supported(p));
+    if !permissions.iter().any(|p| p != "RESOURCES_READ") {
+        return unprocessable(
+            app,
+            op,
+            "SEM_PERMISSOES_FUNCIONAIS_RESTANTES",
+            "Sem permissões funcionais restantes",
+            "none of the requested products is offered here (this sandbox serves the Customers API: CUSTOMERS_* permissions)",
+        );
+    }
+
+    let consent = Consent {
+        id: format!("urn:finsandbox:{}", uuid::Uuid::new_v4()),
+        client_id: client,
+        status: ConsentStatus::AwaitingAuthorisation,
+        permissions,
+        logged_user: cpf.to_string(),
+        logged_user_rel: cpf_rel.to_string(),
+        business_entity: business.as_ref().map(|b| b.0.clone()),
+        business_entity_rel: business.map(|b| b.1),
+        created: now,
+        status_updated: now,
+        expiration,
+        rejection: None,
+        multiple_approval: None,
+        is_linked: data.get("isLinked").and_then(Value::as_bool),
+    };
+    {
+        let Ok(mut state) = app.open_finance.state.write() else {
+            return error(
+                app,
+                Some(op),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ERRO_INTERNO",
+                "Erro interno",
+                "state unavailable",
+            );
+        };
+        if state.consents.len() >= MAX_CONSENTS {
+            return error(
+                app,
+                Some(op),
+                StatusCode::TOO_MANY_REQUESTS,
+                "LIMITE_EXCEDIDO",
+                "Muitas requisições",
+                "the sandbox holds too many consents; POST /sandbox/reset to start over",
+            );
+        }
+        state.consents.insert(consent.id.clone(), consent.clone());
+    }
+    let body = consent_body(app, req, &consent, false);
+    let mut r = http::json_response(StatusCode::CREATED, content_type_of(op, 201), &body);
+    declared_headers(&mut r, spec, op, 201);
+    r
+}
+
+fn display_pointer(p: &str) -> String {
+    if p.is_empty() {
+        "(body)".into()
+    } else {
+        p.to_string()
+    }
+}
+
+fn content_type_of(op: &Operation, status: u16) -> &str {
+    op.declared_response(status)
+        .and_then(|r| r.content_type.as_deref())
+        .unwrap_or("application/json")
+}
+
+/// Sets the response headers the spec declares that the sandbox knows how to fill (`x-v`).
+pub fn declared_headers(response: &mut HttpResponse, spec: &ApiSpec, op: &Operation, status: u16) {
+    if let Some(r) = op.declared_response(status)
+        && r.headers.iter().any(|h| h.name.eq_ignore_ascii_case("x-v"))
+    {
+        http::set_header(response, "x-v", &spec.version);
+    }
+}
+
+fn consent_id_param<'a>(app: &App, op: &Operation, req: &'a Req) -> Result<&'a str, HttpResponse> {
+    let id = req.param("consentId").unwrap_or("");
+    if let Some(p) = op.parameter(crate::spec::ParamLocation::Path, "consentId")
+        && let Some(v) = &p.validator
+        && !v.is_valid(&json!(id))
+    {
+        return Err(bad_request(
+            app,
+            op,
+            &format!(
+                "consentId \"{}\" is not a consent URN (urn:<namespace>:<id>)",
+                printable(id)
+            ),
+        ));
+    }
+    Ok(id)
+}
+
+fn read(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
+    let id = match consent_id_param(app, op, req) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let now = app.clock.now();
+    let consent = app
+        .open_finance
+        .state
+        .read()
+        .ok()
+        .and_then(|s| s.consents.get(id).map(|c| c.at(now)));
+    match consent {
+        None => error(
+            app,
+            Some(op),
+            StatusCode::NOT_FOUND,
+            "NAO_ENCONTRADO",
+            "Consentimento não encontrado",
+            &format!("no consent {}", printable(id)),
+        ),
+        Some(c) => {
+            let body = consent_body(app, req, &c, true);
+            let mut r = http::json_response(StatusCode::OK, content_type_of(op, 200), &body);
+            declared_headers(&mut r, spec, op, 200);
+            r
+        }
+    }
+}
+
+fn revoke(app: &App, op: &Operation, req: &Req) -> HttpResponse {
+    let id = match consent_id_param(app, op, req) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let now = app.clock.now();
+    let Ok(mut state) = app.open_finance.state.write() else {
+        return error(
+            app,
+            Some(op),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ERRO_INTERNO",
+            "Erro interno",
+            "state unavailable",
+        );
+    };
+    let Some(stored) = state.consents.get_mut(id) else {
+        return error(
+            app,
+            Some(op),
+            StatusCode::NOT_FOUND,
+            "NAO_ENCONTRADO",
+            "Consentimento não encontrado",
+            &format!("no consent {}", printable(id)),
+        );
+    };
+    let current = stored.at(now);
+    match current.status {
+        ConsentStatus::Rejected => {
+            // Persist the timeout that made it rejected, so later reads agree.
+            *stored = current;
+            unprocessable(
+                app,
+                op,
+                "CONSENTIMENTO_EM_STATUS_REJEITADO",
+                "Consentimento em status rejeitado",
+                "the consent is already REJECTED and cannot be revoked",
+            )
+        }
+        ConsentStatus::Authorised => {
+            stored.reject_at(now, "USER", "CUSTOMER_MANUALLY_REVOKED", None);
+            http::empty_response(StatusCode::NO_CONTENT)
+        }
+        ConsentStatus::AwaitingAuthorisation => {
+            stored.reject_at(now, "USER", "CUSTOMER_MANUALLY_REJECTED", None);
+            http::empty_response(StatusCode::NO_CONTENT)
+        }
+    }
+}
+
+/// The consent in the shape of `ResponseConsent` / `ResponseConsentRead`.
+pub fn consent_body(app: &App, req: &Req, c: &Consent, with_rejection: bool) -> Value {
+    let origin = req.origin(app.config.public_url.as_deref());
+    let mut data = Map::new();
+    data.insert("consentId".into(), json!(c.id));
+    data.insert("creationDateTime".into(), json!(ofb_datetime(c.created)));
+    data.insert("status".into(), json!(c.status.as_str()));
+    data.insert(
+        "statusUpdateDateTime".into(),
+        json!(ofb_datetime(c.status_updated)),
+    );
+    data.insert("permissions".into(), json!(c.permissions));
+    if let Some(exp) = c.expiration {
+        data.insert("expirationDateTime".into(), json!(ofb_datetime(exp)));
+    }
+    if with_rejection && let Some(r) = &c.rejection {
+        let mut reason = Map::new();
+        reason.insert("code".into(), json!(r.code));
+        if let Some(info) = &r.info {
+            reason.insert("additionalInformation".into(), json!(info));
+        }
+        data.insert(
+            "rejection".into(),
+            json!({"rejectedBy": r.by, "reason": reason}),
+        );
+    }
+    json!({
+        "data": data,
+        "links": {"self": format!("{origin}/open-banking/consents/v3/consents/{}", c.id)},
+        "meta": {"requestDateTime": ofb_datetime(app.clock.now())},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_permission_of_the_enum_belongs_to_a_group() {
+        let spec = crate::spec::ApiSpec::from_text(
+            "consents",
+            crate::spec::embedded::SPECS
+                .iter()
+                .find(|(n, _)| n.ends_with("consents-v3.yaml"))
+                .unwrap()
+                .1,
+        )
+        .unwrap();
+        let op = spec.operation("consentsPostConsents").unwrap();
+        let schema = op.request_body.as_ref().unwrap().validator.schema();
+        let values = schema["properties"]["data"]["properties"]["permissions"]["items"]["enum"]
+            .as_array()
+            .unwrap();
+        for v in values {
+            let p = v.as_str().unwrap();
+            assert!(GROUPS.iter().any(|g| g.contains(&p)), "{p} is in no group");
+        }
+    }
+}

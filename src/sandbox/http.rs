@@ -1,0 +1,176 @@
+//! The request as the families see it (already read, size-checked and routed) and response builders.
+//! Families never touch hyper's body types.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::{Method, Response, StatusCode};
+use serde_json::Value;
+
+pub type HttpResponse = Response<Full<Bytes>>;
+
+/// A request after the server has read its body.
+#[derive(Debug)]
+pub struct Req {
+    pub method: Method,
+    pub path: String,
+    pub raw_query: Option<String>,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// Path template parameters, decoded.
+    pub params: Vec<(String, String)>,
+    pub peer: Option<SocketAddr>,
+}
+
+impl Req {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header. The scheme is case-insensitive.
+    pub fn bearer(&self) -> Option<&str> {
+        let value = self.header("authorization")?.trim();
+        let (scheme, token) = value.split_once(' ')?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    }
+
+    /// Parses the body as JSON; the error message is fit to show to the client.
+    pub fn json(&self) -> Result<Value, String> {
+        if self.body.is_empty() {
+            return Err("the request body is empty; a JSON object was expected".into());
+        }
+        serde_json::from_slice(&self.body).map_err(|e| format!("the body is not valid JSON: {e}"))
+    }
+
+    /// Parses an `application/x-www-form-urlencoded` body.
+    pub fn form(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(&self.body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    /// The scheme and authority clients used to reach us, for absolute links.
+    pub fn origin(&self, configured: Option<&str>) -> String {
+        if let Some(url) = configured {
+            return url.trim_end_matches('/').to_string();
+        }
+        let host = self.header("host").unwrap_or("127.0.0.1");
+        format!("http://{host}")
+    }
+}
+
+pub fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
+    raw.map(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// A response with a body already serialised.
+pub fn bytes_response(status: StatusCode, content_type: &str, body: Bytes) -> HttpResponse {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        response
+            .headers_mut()
+            .insert(hyper::header::CONTENT_TYPE, v);
+    }
+    response
+}
+
+pub fn json_response(status: StatusCode, content_type: &str, body: &Value) -> HttpResponse {
+    // Serialising a serde_json::Value cannot fail.
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    bytes_response(status, content_type, Bytes::from(bytes))
+}
+
+pub fn empty_response(status: StatusCode) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}
+
+/// Sets a header whose value we built ourselves; values that HTTP cannot carry are dropped rather
+/// than failing the response (never put non-ASCII text from a request into a header).
+pub fn set_header(response: &mut HttpResponse, name: &'static str, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(name), v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req_with(headers: &[(&'static str, &str)], body: &str) -> Req {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        Req {
+            method: Method::GET,
+            path: "/".into(),
+            raw_query: None,
+            query: vec![],
+            headers: map,
+            body: Bytes::from(body.to_string()),
+            params: vec![],
+            peer: None,
+        }
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_required() {
+        assert_eq!(
+            req_with(&[("authorization", "bearer abc")], "").bearer(),
+            Some("abc")
+        );
+        assert_eq!(
+            req_with(&[("authorization", "Basic abc")], "").bearer(),
+            None
+        );
+        assert_eq!(req_with(&[("authorization", "Bearer ")], "").bearer(), None);
+    }
+
+    #[test]
+    fn json_errors_are_readable() {
+        let err = req_with(&[], "{\"a\": ").json().unwrap_err();
+        assert!(err.starts_with("the body is not valid JSON"), "{err}");
+        assert!(req_with(&[], "").json().unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn form_and_query_are_decoded() {
+        let r = req_with(&[], "grant_type=client_credentials&scope=consents+openid");
+        assert_eq!(r.form()[1], ("scope".into(), "consents openid".into()));
+        assert_eq!(
+            parse_query(Some("page=2&page-size=25")),
+            vec![
+                ("page".into(), "2".into()),
+                ("page-size".into(), "25".into())
+            ]
+        );
+    }
+}
