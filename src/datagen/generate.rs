@@ -45,6 +45,7 @@ pub fn generate_value(
         ctx,
         rng,
         scopes: Vec::new(),
+        item_index: None,
     };
     walker
         .value(schema, prop, None, None, &Map::new())
@@ -68,6 +69,8 @@ struct Walker<'a, 'c> {
     ctx: &'a GenContext<'c>,
     rng: &'a mut ChaCha8Rng,
     scopes: Vec<Scope>,
+    /// Index of the scalar array item being generated (`companiesCnpj[1]`): scalars have no scope.
+    item_index: Option<usize>,
 }
 
 const OPTIONAL_SHARE_DEFAULT: f64 = 0.7;
@@ -191,7 +194,8 @@ impl Walker<'_, '_> {
             if dependent(name) {
                 continue;
             }
-            let include = required.contains(&name.as_str()) || self.include_optional(name, &out);
+            let include =
+                required.contains(&name.as_str()) || self.include_optional(name, prop, &out);
             if include && let Some(v) = self.value(sub, Some(name), prop, None, &out) {
                 out.insert(name.clone(), v);
             }
@@ -221,8 +225,15 @@ impl Walker<'_, '_> {
         Value::Object(ordered)
     }
 
-    fn include_optional(&mut self, name: &str, siblings: &Map<String, Value>) -> bool {
+    fn include_optional(
+        &mut self,
+        name: &str,
+        object: Option<&str>,
+        siblings: &Map<String, Value>,
+    ) -> bool {
         match name {
+            // Required whenever there is no passport (dictionary rule); every persona has a CPF.
+            "cpfNumber" if object == Some("documents") => true,
             // The customer's own data decides, not chance: one social name everywhere or none.
             "socialName" if self.own_scope() => self.ctx.persona.social_name.is_some(),
             // A passport is only for people without a CPF (dictionary rule); ours all have one.
@@ -303,7 +314,10 @@ impl Walker<'_, '_> {
             }
             None => {
                 for i in 0..count {
-                    if let Some(v) = self.value(&item, prop, parent, Some(i), &Map::new()) {
+                    self.item_index = Some(i);
+                    let v = self.value(&item, prop, parent, Some(i), &Map::new());
+                    self.item_index = None;
+                    if let Some(v) = v {
                         out.push(v);
                     }
                 }
@@ -345,7 +359,7 @@ impl Walker<'_, '_> {
             }
         }
         if matches!(hint, Some(Hint::Amount | Hint::PersonaIncome)) || prop == Some("amount") {
-            let cents = self.rng.random_range(100_00..500_000_00u64);
+            let cents = self.rng.random_range(10_000..50_000_000u64);
             let v = cents as f64 / 100.0;
             if v >= lo && v <= hi {
                 return serde_json::Number::from_f64(v)
@@ -435,6 +449,15 @@ impl Walker<'_, '_> {
             } else {
                 "PAI".into()
             }),
+            // RNE and NIF are foreigners' documents; Brazilians carry RG and CNH.
+            (_, "type", "otherDocuments") => {
+                let pool: &[&str] = if persona.brazilian {
+                    &["RG", "CNH"]
+                } else {
+                    &["RNE", "NIF"]
+                };
+                Some(pool[self.rng.random_range(0..pool.len())].to_string())
+            }
             (_, "personType", _) => Some(if self.rng.random_bool(0.75) {
                 "PESSOA_NATURAL".into()
             } else {
@@ -627,7 +650,7 @@ impl Walker<'_, '_> {
             Hint::Brand => self.ctx.brand.to_string(),
             Hint::InstitutionCnpj => {
                 let list = self.ctx.institution_cnpjs;
-                let i = self.scope().index.unwrap_or(0);
+                let i = self.item_index.unwrap_or(0);
                 list.get(i % list.len().max(1)).cloned()?
             }
             Hint::BankCnpj => {
@@ -732,6 +755,11 @@ impl Walker<'_, '_> {
                     }
                 }
             }
+            Hint::DocumentIssuer => match siblings.get("type").and_then(Value::as_str) {
+                Some("CNH") => format!("DETRAN/{}", persona.addresses[0].uf),
+                Some("RNE") => "PF/DPMAF".to_string(),
+                _ => format!("SSP/{}", persona.addresses[0].uf),
+            },
             Hint::IsMain => (self.scope().index.unwrap_or(0) == 0).to_string(),
             // Enum-valued meanings are chosen in `enum_choice`; a free-text field with this meaning
             // gets the same words.
@@ -819,7 +847,7 @@ fn amount_for(rng: &mut ChaCha8Rng, schema: &Value) -> String {
         Some(p) if p.contains(r"\.\d{4}") => 4,
         _ => 2,
     };
-    br::amount(rng, 50_00, 250_000_00, decimals)
+    br::amount(rng, 5_000, 25_000_000, decimals)
 }
 
 /// Makes `candidate` satisfy the string keywords of `schema`, or says it cannot. Names and text may

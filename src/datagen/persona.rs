@@ -267,7 +267,7 @@ impl Persona {
             }
         };
         let occupation = br::gen_occupation(&mut rng).description.to_string();
-        let income = br::amount(&mut rng, 1_518_00, 45_000_00, 2);
+        let income = br::amount(&mut rng, 151_800, 4_500_000, 2);
         let brazilian = rng.random_bool(0.97);
         let records = match rng.random_range(0..100) {
             0..=84 => 1,

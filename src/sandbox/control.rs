@@ -33,6 +33,7 @@ pub fn handle(app: &App, req: &Req) -> HttpResponse {
     let method = &req.method;
     match (method, segments.as_slice()) {
         (&Method::GET, ["sandbox"]) => index(),
+        (&Method::GET, ["sandbox", "consents"]) => list_consents(app),
         (&Method::POST, ["sandbox", "consents", id, "authorise"]) => authorise(app, req, id),
         (&Method::POST, ["sandbox", "consents", id, "reject"]) => reject(app, id),
         (&Method::POST, ["sandbox", "consents", id, "multiple-approval"]) => {
@@ -61,8 +62,9 @@ pub fn handle(app: &App, req: &Req) -> HttpResponse {
 
 fn index() -> HttpResponse {
     ok(json!({"routes": [
+        "GET  /sandbox/consents",
         "POST /sandbox/consents/{consentId}/authorise  {\"multipleApproval\": \"PENDING|APPROVED|REJECTED\"} -> {\"code\"}",
-        "POST /sandbox/consents/{consentId}/reject",
+        "POST /sandbox/consents/{consentId}/reject  (awaiting: the customer refuses; authorised: the institution withdraws it)",
         "POST /sandbox/consents/{consentId}/multiple-approval  {\"status\": \"PENDING|APPROVED|REJECTED\"}",
         "PUT  /sandbox/customers/{document}/status  {\"status\": \"ACTIVE|TEMPORARILY_BLOCKED|RELATIONSHIP_CLOSED\"}",
         "GET  /sandbox/personas",
@@ -72,6 +74,31 @@ fn index() -> HttpResponse {
         "POST /sandbox/bankly/customers/{documentNumber}/kyc  {\"status\": ..., \"reasons\": [...]}",
         "GET  /sandbox/bankly/webhooks/deliveries",
     ]}))
+}
+
+/// Every consent with its status as of now: what a support desk would look up.
+fn list_consents(app: &App) -> HttpResponse {
+    let now = app.clock.now();
+    let Ok(state) = app.open_finance.state.read() else {
+        return generic_error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
+    };
+    let mut consents: Vec<_> = state.consents.values().map(|c| c.at(now)).collect();
+    consents.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+    let list: Vec<Value> = consents
+        .iter()
+        .map(|c| {
+            json!({
+                "consentId": c.id,
+                "status": c.status.as_str(),
+                "loggedUser": c.logged_user,
+                "businessEntity": c.business_entity,
+                "permissions": c.permissions,
+                "multipleApproval": c.multiple_approval.map(|a| format!("{a:?}").to_uppercase()),
+                "rejection": c.rejection.as_ref().map(|r| json!({"rejectedBy": r.by, "code": r.code})),
+            })
+        })
+        .collect();
+    ok(json!({"count": list.len(), "consents": list}))
 }
 
 fn parse_approval(body: &Value, field: &str) -> Result<Option<MultipleApproval>, HttpResponse> {
@@ -145,6 +172,10 @@ fn authorise(app: &App, req: &Req, id: &str) -> HttpResponse {
     }))
 }
 
+/// Rejects a consent the way a transmitting institution can: the customer refuses one that awaits
+/// authorisation (`USER`, `CUSTOMER_MANUALLY_REJECTED`), or the institution withdraws an authorised
+/// one, e.g. on fraud suspicion (`ASPSP`, `INTERNAL_SECURITY_REASON`). Tokens issued before stop
+/// working either way.
 fn reject(app: &App, id: &str) -> HttpResponse {
     let now = app.clock.now();
     let Ok(mut state) = app.open_finance.state.write() else {
@@ -154,18 +185,19 @@ fn reject(app: &App, id: &str) -> HttpResponse {
         return generic_error(StatusCode::NOT_FOUND, &format!("no consent {id}"));
     };
     let current = stored.at(now);
-    if current.status != ConsentStatus::AwaitingAuthorisation {
-        *stored = current.clone();
-        return generic_error(
-            StatusCode::CONFLICT,
-            &format!(
-                "consent {id} is {}; only AWAITING_AUTHORISATION consents can be rejected by the customer (revoke an authorised one with DELETE)",
-                current.status.as_str()
-            ),
-        );
-    }
-    stored.reject_at(now, "USER", "CUSTOMER_MANUALLY_REJECTED", None);
-    ok(json!({"consentId": id, "status": "REJECTED"}))
+    *stored = current;
+    let (by, code) = match stored.status {
+        ConsentStatus::AwaitingAuthorisation => ("USER", "CUSTOMER_MANUALLY_REJECTED"),
+        ConsentStatus::Authorised => ("ASPSP", "INTERNAL_SECURITY_REASON"),
+        ConsentStatus::Rejected => {
+            return generic_error(
+                StatusCode::CONFLICT,
+                &format!("consent {id} is already REJECTED"),
+            );
+        }
+    };
+    stored.reject_at(now, by, code, None);
+    ok(json!({"consentId": id, "status": "REJECTED", "rejectedBy": by, "reason": code}))
 }
 
 fn multiple_approval(app: &App, req: &Req, id: &str) -> HttpResponse {

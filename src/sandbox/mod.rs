@@ -357,11 +357,11 @@ pub async fn handle(
     };
 
     let mut response = Family::for_spec(&spec).handle(&app, &spec, &operation, &req);
-    if req.method == hyper::Method::HEAD {
-        *response.body_mut() = Full::new(Bytes::new());
-    }
     if app.config.self_check {
         response = self_check(&operation, response);
+    }
+    if req.method == hyper::Method::HEAD {
+        *response.body_mut() = Full::new(Bytes::new());
     }
     response
 }

@@ -73,6 +73,7 @@ pub enum Hint {
     BankCheckDigit,
     Cnae,
     DocumentNumber,
+    DocumentIssuer,
     IsMain,
     Text,
 }
@@ -152,6 +153,7 @@ impl Hint {
             "bank.checkDigit" => BankCheckDigit,
             "cnae" => Cnae,
             "document.number" => DocumentNumber,
+            "document.issuer" => DocumentIssuer,
             "is-main" => IsMain,
             "text" => Text,
             _ => return None,
@@ -219,6 +221,7 @@ pub fn infer(prop: &str, parent: Option<&str>) -> Option<Hint> {
         "address" if parent == "postalAddresses" => AddressLine,
         "addressLine" => AddressStreet,
         "buildingNumber" => AddressNumber,
+        "additionalInfo" if parent == "otherDocuments" => DocumentIssuer,
         "additionalInfo" | "complement" if parent == "postalAddresses" || parent == "address" => {
             AddressComplement
         }
@@ -243,7 +246,8 @@ pub fn infer(prop: &str, parent: Option<&str>) -> Option<Hint> {
         "compeCode" => BankCompe,
         "branchCode" => BankBranch,
         "number" if parent == "accounts" => BankAccount,
-        "checkDigit" if parent == "accounts" => BankCheckDigit,
+        // Accounts and identity documents alike carry a one- or two-character numeric check digit.
+        "checkDigit" => BankCheckDigit,
         "paycheckBankIspb" | "paycheckBankDetainerIspb" | "ispb" => BankIspb,
         "amount" if parent == "informedIncome" => PersonaIncome,
         "amount" => Amount,

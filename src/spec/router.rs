@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use super::{ApiSpec, Operation};
 
+type Params = Vec<(String, String)>;
+
 #[derive(Debug, Clone)]
 enum Segment {
     Literal(String),
@@ -104,7 +106,7 @@ impl Router {
         let parts: Vec<&str> = key.trim_start_matches('/').split('/').collect();
         // Literal segments win over parameters (`/customers/{doc}/cancel` vs a hypothetical
         // `/customers/{doc}/{x}`), so look for the route with the most literal matches.
-        let mut best: Option<(usize, &Route, Vec<(String, String)>)> = None;
+        let mut best: Option<(usize, &Route, Params)> = None;
         for route in &self.routes {
             if route.segments.len() != parts.len() {
                 continue;

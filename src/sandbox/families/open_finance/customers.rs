@@ -423,6 +423,44 @@ pub fn page_links(base: &str, page: usize, size: usize, pages: usize) -> Value {
     Value::Object(links)
 }
 
+/// The whole 200 body (every record on one page) the sandbox serves for `document`: what the tests
+/// and `finsandbox validate` judge against the spec without going through the consent flow.
+pub fn sample_body(app: &App, spec: &ApiSpec, op: &Operation, document: &str) -> Option<Value> {
+    let schema = op.declared_response(200)?.schema()?;
+    let data = match build(app, spec, op, schema, document) {
+        Cached::Records(items) => Value::Array(
+            items
+                .iter()
+                .filter_map(|b| serde_json::from_slice(b).ok())
+                .collect(),
+        ),
+        Cached::Object(bytes) => serde_json::from_slice(&bytes).ok()?,
+    };
+    let origin = app
+        .config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "https://api.sandbox.finsandbox.test".to_string());
+    let mut meta = Map::new();
+    if schema["properties"]["meta"]["properties"]
+        .get("totalRecords")
+        .is_some()
+    {
+        let n = data.as_array().map_or(1, Vec::len);
+        meta.insert("totalRecords".into(), json!(n));
+        meta.insert("totalPages".into(), json!(1));
+    }
+    meta.insert(
+        "requestDateTime".into(),
+        json!(ofb_datetime(app.clock.now())),
+    );
+    Some(json!({
+        "data": data,
+        "links": {"self": format!("{origin}{}", op.full_path)},
+        "meta": meta,
+    }))
+}
+
 /// Generates the customer's records (or object) for this operation from its 200 schema.
 fn build(app: &App, spec: &ApiSpec, op: &Operation, schema: &Value, document: &str) -> Cached {
     let persona = app.personas.get(document);
