@@ -9,5 +9,6 @@
 #![allow(clippy::result_large_err)]
 
 pub mod datagen;
+pub mod harness;
 pub mod sandbox;
 pub mod spec;

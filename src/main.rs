@@ -31,6 +31,8 @@ struct Cli {
 enum Command {
     /// Start the sandbox.
     Serve(ServeArgs),
+    /// Check an implementation (by default the embedded sandbox) against the specs and scenarios.
+    Check(CheckArgs),
 }
 
 /// Options shared by everything that loads specs.
@@ -85,6 +87,52 @@ struct ServeArgs {
     max_body: usize,
 }
 
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// Base URL of a running finsandbox sandbox (or anything in front of one); its control API is
+    /// detected. Without --target or --config the embedded sandbox is started and checked.
+    #[arg(long, value_name = "URL", conflicts_with = "config")]
+    target: Option<String>,
+    /// A target.toml describing a real implementation (URLs, tokens, mTLS, headers).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Read .feature files from this directory instead of the embedded ones.
+    #[arg(long, value_name = "DIR")]
+    features: Option<PathBuf>,
+    /// Only scenarios matching this tag expression, e.g. "@v2 and not @paging".
+    #[arg(long, value_name = "EXPR")]
+    tags: Option<String>,
+    /// Where report.json, report.html and junit.xml are written.
+    #[arg(long, value_name = "DIR", default_value = "finsandbox-report")]
+    report_dir: PathBuf,
+    /// Write the JUnit XML here instead of <report-dir>/junit.xml.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Compare the normalised report with snapshots/<NAME>.snap (insta format).
+    #[arg(long, value_name = "NAME")]
+    snapshot: Option<String>,
+    /// Write the snapshot instead of comparing it.
+    #[arg(long, requires = "snapshot")]
+    update_snapshots: bool,
+    /// Directory of the snapshots.
+    #[arg(long, value_name = "DIR", default_value = "snapshots")]
+    snapshot_dir: PathBuf,
+    /// Known failures (TOML, [[waiver]] scenario/feature/reason/expires) reported WAIVED, not FAILED.
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+    /// Keep personal data (CPF, CNPJ, names, e-mails, phones) in the reports.
+    #[arg(long)]
+    show_pii: bool,
+    /// Scenarios run at once.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Seed of the embedded sandbox.
+    #[arg(long, default_value_t = 42, env = "FINSANDBOX_SEED")]
+    seed: u64,
+    #[command(flatten)]
+    specs: SpecArgs,
+}
+
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -111,6 +159,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve(args).await,
+            Command::Check(args) => check(args).await,
         }
     });
     match result {
@@ -134,11 +183,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         self_check: args.self_check,
         ..SandboxConfig::default()
     };
-    let app = std::sync::Arc::new(sandbox::App::new(config)?);
-    let listener = tokio::net::TcpListener::bind(app.config.addr)
+    let listener = tokio::net::TcpListener::bind(config.addr)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", app.config.addr))?;
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
     let addr = listener.local_addr()?;
+    let config = SandboxConfig {
+        public_url: config
+            .public_url
+            .map(|u| u.replace("{port}", &addr.port().to_string())),
+        ..config
+    };
+    let app = std::sync::Arc::new(sandbox::App::new(config)?);
     let origin = app
         .config
         .public_url
@@ -163,6 +218,83 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     sandbox::serve_listener(listener, app, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    use finsandbox::harness::report::{console, html, json, junit, mask, snapshot, waivers};
+    use finsandbox::harness::{self, CheckOptions, TargetChoice};
+    use std::io::IsTerminal;
+
+    let target = match (&args.target, &args.config) {
+        (Some(url), _) => TargetChoice::Url(url.clone()),
+        (None, Some(file)) => TargetChoice::Config(file.clone()),
+        (None, None) => TargetChoice::Embedded { seed: args.seed },
+    };
+    let color = std::io::stderr().is_terminal();
+    let options = CheckOptions {
+        target,
+        features_dir: args.features.clone(),
+        tags: args.tags.clone(),
+        specs: args.specs.selection(),
+        concurrency: args.concurrency,
+        progress: true,
+        color,
+    };
+    // Waivers are read before running so a broken file fails fast.
+    let waivers = match &args.waivers {
+        Some(path) => Some(waivers::Waivers::load(path)?),
+        None => None,
+    };
+    let mut report = harness::run(&options).await?;
+    if let Some(w) = &waivers {
+        let outcome = w.apply(&mut report, chrono::Utc::now().date_naive());
+        for unused in &outcome.unused {
+            eprintln!("warning: {unused}");
+        }
+    }
+    // The snapshot masks personal data itself, whatever --show-pii says.
+    let normalised = snapshot::normalise(&report);
+    if !args.show_pii {
+        mask::mask_pii(&mut report);
+    }
+
+    std::fs::create_dir_all(&args.report_dir)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.report_dir.display()))?;
+    let write = |path: &std::path::Path, text: String| {
+        std::fs::write(path, text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    };
+    write(&args.report_dir.join("report.json"), json::to_json(&report))?;
+    write(&args.report_dir.join("report.html"), html::to_html(&report))?;
+    let junit_path = args
+        .junit
+        .clone()
+        .unwrap_or_else(|| args.report_dir.join("junit.xml"));
+    write(&junit_path, junit::to_junit_xml(&report))?;
+
+    eprintln!();
+    eprintln!("{}", console::summary(&report, color));
+    eprintln!(
+        "reports: {} (json, html), {}",
+        args.report_dir.display(),
+        junit_path.display()
+    );
+
+    let mut snapshot_failed = false;
+    if let Some(name) = &args.snapshot {
+        let outcome = snapshot::write_or_compare(
+            &args.snapshot_dir,
+            name,
+            &normalised,
+            args.update_snapshots,
+        )?;
+        eprintln!("snapshot {name}: {outcome}");
+        snapshot_failed = outcome.is_failure();
+    }
+    Ok(if report.passed() && !snapshot_failed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what `docker stop` and CI runners send).

@@ -192,13 +192,17 @@ impl Drop for RunningSandbox {
     }
 }
 
-/// Binds `config.addr` (port 0 picks a free port) and serves in a background task.
-pub async fn start(config: SandboxConfig) -> anyhow::Result<RunningSandbox> {
-    let app = Arc::new(App::new(config)?);
-    let listener = TcpListener::bind(app.config.addr)
+/// Binds `config.addr` (port 0 picks a free port) and serves in a background task. `{port}` in
+/// `public_url` becomes the port actually bound.
+pub async fn start(mut config: SandboxConfig) -> anyhow::Result<RunningSandbox> {
+    let listener = TcpListener::bind(config.addr)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", app.config.addr))?;
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
     let addr = listener.local_addr()?;
+    config.public_url = config
+        .public_url
+        .map(|u| u.replace("{port}", &addr.port().to_string()));
+    let app = Arc::new(App::new(config)?);
     let (tx, rx) = oneshot::channel();
     let task = tokio::spawn(serve_listener(listener, app.clone(), async {
         let _ = rx.await;
