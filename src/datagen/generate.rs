@@ -12,7 +12,7 @@
 use chrono::{Datelike, Duration, NaiveDateTime};
 use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::DATA_EPOCH;
 use super::br;
@@ -46,6 +46,7 @@ pub fn generate_value(
         rng,
         scopes: Vec::new(),
         item_index: None,
+        placeholder_item: false,
     };
     walker
         .value(schema, prop, None, None, &Map::new())
@@ -71,6 +72,8 @@ struct Walker<'a, 'c> {
     scopes: Vec<Scope>,
     /// Index of the scalar array item being generated (`companiesCnpj[1]`): scalars have no scope.
     item_index: Option<usize>,
+    /// Generating v1's "nothing here" item (`SEM_OUTROS_DOCUMENTOS`, `NAO_APLICA`, ...).
+    placeholder_item: bool,
 }
 
 const OPTIONAL_SHARE_DEFAULT: f64 = 0.7;
@@ -194,8 +197,12 @@ impl Walker<'_, '_> {
             if dependent(name) {
                 continue;
             }
-            let include =
-                required.contains(&name.as_str()) || self.include_optional(name, prop, &out);
+            let is_required = required.contains(&name.as_str());
+            if is_required && let Some(na) = self.not_applicable(name, sub, prop, &out, false) {
+                out.insert(name.clone(), na);
+                continue;
+            }
+            let include = is_required || self.include_optional(name, prop, &out);
             if include && let Some(v) = self.value(sub, Some(name), prop, None, &out) {
                 out.insert(name.clone(), v);
             }
@@ -207,7 +214,15 @@ impl Walker<'_, '_> {
             let fired = applicable
                 .iter()
                 .any(|r| r.require == name && r.fires(&out));
-            if (fired || required.contains(&name.as_str()))
+            let is_required = required.contains(&name.as_str());
+            if !fired
+                && is_required
+                && let Some(na) = self.not_applicable(name, sub, prop, &out, true)
+            {
+                out.insert(name.clone(), na);
+                continue;
+            }
+            if (fired || is_required)
                 && let Some(v) = self.value(sub, Some(name), prop, None, &out)
             {
                 out.insert(name.clone(), v);
@@ -225,6 +240,67 @@ impl Walker<'_, '_> {
         Value::Object(ordered)
     }
 
+    /// v1 makes almost every field required and says "not applicable" with `NA` (or a `SEM_*` /
+    /// `NAO_*` enum member). A required field that can say so, and that the customer's data leaves
+    /// empty, gets the placeholder, as a v1 implementation would send it. Identity, address, phone and
+    /// bank fields of our (Brazilian) customers always have a value.
+    fn not_applicable(
+        &mut self,
+        name: &str,
+        schema: &Value,
+        object: Option<&str>,
+        siblings: &Map<String, Value>,
+        rule_silent: bool,
+    ) -> Option<Value> {
+        // Inside a "nothing here" item every field that can hold NA does; a conditional field whose
+        // condition does not hold says NA too.
+        if self.placeholder_item || rule_silent {
+            return placeholder_value(schema);
+        }
+        // Elsewhere only free-text fields with an explicit NA alternative may be left empty; enums
+        // keep real values outside placeholder items.
+        if !admits_placeholder(schema) || schema.get("enum").is_some() {
+            return None;
+        }
+        // A passport is all there or all NA; its fields are never left half empty.
+        if name.starts_with("passport") {
+            return None;
+        }
+        let core = matches!(
+            hints::hint_for(schema, Some(name), object),
+            Some(
+                Hint::PersonaCpf
+                    | Hint::PersonaCnpj
+                    | Hint::PersonaId
+                    | Hint::PersonaCivilName
+                    | Hint::PersonaBirthDate
+                    | Hint::InstitutionCnpj
+                    | Hint::Cpf
+                    | Hint::Cnpj
+                    | Hint::CpfOrCnpj
+                    | Hint::AddressUf
+                    | Hint::AddressCep
+                    | Hint::AddressTown
+                    | Hint::PhoneAreaCode
+                    | Hint::PhoneNumber
+                    | Hint::PhoneCountryCallingCode
+                    | Hint::BankCompe
+                    | Hint::BankBranch
+                    | Hint::BankAccount
+                    | Hint::Currency
+                    | Hint::Cnae
+            )
+        );
+        if core {
+            return None;
+        }
+        if self.include_optional(name, object, siblings) {
+            None
+        } else {
+            placeholder_value(schema)
+        }
+    }
+
     fn include_optional(
         &mut self,
         name: &str,
@@ -238,6 +314,8 @@ impl Walker<'_, '_> {
             "socialName" if self.own_scope() => self.ctx.persona.social_name.is_some(),
             // A passport is only for people without a CPF (dictionary rule); ours all have one.
             "passport" if siblings.contains_key("cpfNumber") => false,
+            // Few people other than the customer are known by a social name.
+            "socialName" => self.rng.random_bool(0.05),
             // Business customers must send contacts when known (2.3.0 restriction).
             "contacts" | "postalAddresses" | "phones" | "emails" => true,
             _ => {
@@ -284,8 +362,21 @@ impl Walker<'_, '_> {
             "productsServicesType" => self.rng.random_range(1..=3),
             "economicActivities" | "parties" => self.rng.random_range(1..=3),
             "companiesCnpj" | "accounts" => self.rng.random_range(1..=2),
+            // Many customers have no document besides the CPF (v1 then says SEM_OUTROS_DOCUMENTOS).
+            "otherDocuments" => self.rng.random_range(0..=2),
             _ => self.rng.random_range(1..=2),
         };
+        // v1 lists must not be empty; when the customer has none of the thing, v1 sends one item
+        // whose `type` is the list's "none" member and whose other fields say NA.
+        if wanted < min && placeholder_type(&item).is_some() {
+            let was = self.placeholder_item;
+            self.placeholder_item = true;
+            let items = (0..min)
+                .filter_map(|i| self.value(&item, prop, parent, Some(i), &Map::new()))
+                .collect();
+            self.placeholder_item = was;
+            return Value::Array(items);
+        }
         let count = wanted.clamp(min, max.max(min));
         let enum_values: Option<Vec<&str>> = item
             .get("enum")
@@ -471,6 +562,11 @@ impl Walker<'_, '_> {
             (_, "currency", _) => Some("BRL".into()),
             _ => None,
         };
+        if self.placeholder_item
+            && let Some(p) = values.iter().find(|v| is_placeholder(v))
+        {
+            return (*p).to_string();
+        }
         if let Some(p) = preferred
             && values.contains(&p.as_str())
         {
@@ -676,10 +772,11 @@ impl Walker<'_, '_> {
                 (Some("filiation"), Some("PAI")) => persona.father_name.clone(),
                 _ => self.person().0,
             },
-            Hint::PersonSocialName => {
-                let (name, _) = self.person();
-                name.split_whitespace().next().unwrap_or("").to_string()
-            }
+            // Someone without a social name is known by the civil name.
+            Hint::PersonSocialName => match siblings.get("civilName").and_then(Value::as_str) {
+                Some(civil) => civil.to_string(),
+                None => self.person().0,
+            },
             Hint::CompanyName => self.company().legal_name,
             Hint::CompanyTradeName => self.company().trade_name,
             Hint::AddressLine => self.address().line.clone(),
@@ -709,6 +806,14 @@ impl Walker<'_, '_> {
             }
             Hint::Amount => amount_for(self.rng, schema),
             Hint::Currency => "BRL".into(),
+            // A Brazilian's passport is Brazilian.
+            Hint::CountryAlpha3
+                if persona.brazilian
+                    && (self.scope().container.as_deref() == Some("passport")
+                        || siblings.contains_key("passportNumber")) =>
+            {
+                "BRA".to_string()
+            }
             Hint::CountryAlpha3 => br::gen_foreign_country(self.rng).alpha3.to_string(),
             Hint::CountryName => br::gen_foreign_country(self.rng).name_pt.to_string(),
             Hint::DatePast => {
@@ -818,6 +923,53 @@ impl Walker<'_, '_> {
         }
         s
     }
+}
+
+/// Whether a string schema can say "not applicable": `NA` in its enum, or an explicit `NA`
+/// alternative in its pattern (`^\d{11}$|^NA$`).
+fn admits_placeholder(schema: &Value) -> bool {
+    // v1 date patterns allow `NA` but their `format: date` does not: such a field must hold a date.
+    if schema.get("format").is_some() {
+        return false;
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return values
+            .iter()
+            .any(|v| v.as_str().is_some_and(is_placeholder));
+    }
+    schema
+        .get("pattern")
+        .and_then(Value::as_str)
+        .is_some_and(|p| p.contains("NA") && pattern::get(p).is_match("NA"))
+}
+
+/// The placeholder a schema accepts: `NA`, or its `SEM_*`/`NAO_*` member.
+fn placeholder_value(schema: &Value) -> Option<Value> {
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        return values
+            .iter()
+            .find(|v| v.as_str().is_some_and(is_placeholder))
+            .cloned();
+    }
+    if schema.get("format").is_some() {
+        return None;
+    }
+    let fits = match schema.get("pattern").and_then(Value::as_str) {
+        Some(p) => pattern::get(p).is_match("NA"),
+        None => true,
+    };
+    (schema.get("type").and_then(Value::as_str) == Some("string") && fits).then(|| json!("NA"))
+}
+
+/// The "none" member of an item's `type` enum (`SEM_OUTROS_DOCUMENTOS`, `NAO_APLICA`, ...).
+fn placeholder_type(item: &Value) -> Option<&str> {
+    item.get("properties")?
+        .get("type")?
+        .get("enum")?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|v| is_placeholder(v))
 }
 
 /// The lower and upper bounds of a numeric schema (after OpenAPI's boolean exclusives).
