@@ -27,6 +27,9 @@ pub struct Router {
     routes: Vec<Route>,
 }
 
+/// A route that matched, with its number of literal segments and the captured parameters.
+type Candidate<'r> = (usize, &'r Route, Vec<(String, String)>);
+
 #[derive(Debug)]
 pub enum RouteMatch<'a> {
     Found {
@@ -104,7 +107,7 @@ impl Router {
         let parts: Vec<&str> = key.trim_start_matches('/').split('/').collect();
         // Literal segments win over parameters (`/customers/{doc}/cancel` vs a hypothetical
         // `/customers/{doc}/{x}`), so look for the route with the most literal matches.
-        let mut best: Option<(usize, &Route, Vec<(String, String)>)> = None;
+        let mut best: Option<Candidate<'_>> = None;
         for route in &self.routes {
             if route.segments.len() != parts.len() {
                 continue;
