@@ -18,4 +18,8 @@ pub const SPECS: &[(&str, &str)] = &[
         "specs/open-finance/consents-v3.yaml",
         include_str!("../../specs/open-finance/consents-v3.yaml"),
     ),
+    (
+        "specs/bankly/customers.yaml",
+        include_str!("../../specs/bankly/customers.yaml"),
+    ),
 ];
