@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use finsandbox::sandbox::families::bankly::BanklyConfig;
 use finsandbox::sandbox::{self, ForbiddenCodes, SandboxConfig};
 use finsandbox::spec::SpecSelection;
 
@@ -85,6 +86,36 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 64 * 1024)]
     max_body: usize,
+    /// Bankly: sandbox-clock seconds between the steps of a KYC analysis (0: decided at once).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=315_360_000))]
+    bankly_kyc_delay: u64,
+    /// Bankly: answer 429 beyond 180 requests per 10 s per client.
+    #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
+    bankly_rate_limit: bool,
+    /// Bankly: wait before the first webhook retry, doubled for each further one (e.g. 0.5).
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_seconds)]
+    bankly_webhook_retry_base: std::time::Duration,
+    /// Bankly: attempts per webhook delivery, the first one included.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    bankly_webhook_attempts: u32,
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => Ok(true),
+        "off" | "false" | "no" => Ok(false),
+        _ => Err(format!("expected on or off, got \"{s}\"")),
+    }
+}
+
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("expected a number of seconds, got \"{s}\""))?;
+    if !(0.0..=3600.0).contains(&secs) {
+        return Err("expected between 0 and 3600 seconds".into());
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 #[derive(Args, Debug)]
@@ -181,6 +212,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         public_url: args.public_url,
         max_body_bytes: args.max_body,
         self_check: args.self_check,
+        bankly: BanklyConfig {
+            kyc_delay_seconds: args.bankly_kyc_delay,
+            rate_limit: args.bankly_rate_limit,
+            webhook_retry_base: args.bankly_webhook_retry_base,
+            webhook_max_attempts: args.bankly_webhook_attempts,
+            ..BanklyConfig::default()
+        },
         ..SandboxConfig::default()
     };
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -214,6 +252,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     tracing::info!("  {:<32} {origin}/auth/token", "open-finance/oauth2 token");
+    tracing::info!(
+        "  {:<32} {origin}/bankly/oauth2/token",
+        "bankly/oauth2 token"
+    );
     tracing::info!("  {:<32} {origin}/sandbox", "sandbox control API");
     sandbox::serve_listener(listener, app, shutdown_signal()).await;
     tracing::info!("stopped");

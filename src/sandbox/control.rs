@@ -72,7 +72,11 @@ fn index() -> HttpResponse {
         "POST /sandbox/clock  {\"advanceSeconds\": N}",
         "POST /sandbox/reset",
         "POST /sandbox/bankly/customers/{documentNumber}/kyc  {\"status\": ..., \"reasons\": [...]}",
-        "GET  /sandbox/bankly/webhooks/deliveries",
+        "GET  /sandbox/bankly/customers/{documentNumber}",
+        "GET  /sandbox/bankly/webhooks/deliveries?documentNumber=&eventName=",
+        "GET  /sandbox/bankly/webhooks/configurations",
+        "GET  /sandbox/bankly/magic-documents",
+        "GET  /sandbox/bankly/reasons",
     ]}))
 }
 

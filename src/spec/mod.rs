@@ -105,6 +105,8 @@ pub struct Operation {
     pub responses: Vec<ResponseSpec>,
     /// Consent permissions from `x-permissions` (empty when the document has none).
     pub permissions: Vec<String>,
+    /// OAuth2 scopes of the operation's first `security` requirement (empty: any token, or none).
+    pub scopes: Vec<String>,
 }
 
 impl Operation {
@@ -377,6 +379,22 @@ fn build_operation(
         })
         .unwrap_or_default();
 
+    // Alternatives in `security` are rare in the supported APIs; the first one is the contract.
+    let scopes = op
+        .get("security")
+        .and_then(Value::as_array)
+        .and_then(|reqs| reqs.first())
+        .and_then(Value::as_object)
+        .map(|req| {
+            req.values()
+                .filter_map(Value::as_array)
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+
     Ok(Operation {
         id,
         method: method.to_uppercase(),
@@ -386,6 +404,7 @@ fn build_operation(
         request_body,
         responses,
         permissions,
+        scopes,
     })
 }
 
@@ -625,6 +644,21 @@ components:
         );
         let err = ApiSpec::from_text("small", &text).unwrap_err().to_string();
         assert!(err.contains("persona.shoeSize"), "{err}");
+    }
+
+    #[test]
+    fn scopes_come_from_the_first_security_requirement() {
+        let text = SMALL.replace(
+            "      operationId: getThing\n",
+            "      operationId: getThing\n      security:\n        - oauth: [things.read, things.list]\n        - other: [x]\n",
+        );
+        let spec = ApiSpec::from_text("small", &text).unwrap();
+        assert_eq!(
+            spec.operation("getThing").unwrap().scopes,
+            ["things.read", "things.list"]
+        );
+        let plain = ApiSpec::from_text("small", SMALL).unwrap();
+        assert!(plain.operation("getThing").unwrap().scopes.is_empty());
     }
 
     #[test]

@@ -58,9 +58,7 @@ impl Family {
     ) -> HttpResponse {
         match self {
             Family::OpenFinance => open_finance::early_error(app, status, req, detail),
-            Family::Bankly => {
-                bankly::error_response(app, status, req, bankly::code_for(status), None, detail)
-            }
+            Family::Bankly => bankly::early_error(app, status, req, detail),
             Family::Generic => generic_error(status, detail),
         }
     }

@@ -1,0 +1,209 @@
+//! `/sandbox/bankly/...`: what a Bankly analyst or back office would do, for tests.
+//!
+//! - `POST /sandbox/bankly/customers/{documentNumber}/kyc {"status", "reasons"}` decides an
+//!   analysis (legal transitions only; the rest of the automatic plan is dropped);
+//! - `GET  /sandbox/bankly/customers/{documentNumber}` shows a registration with its history and
+//!   the next scheduled step;
+//! - `GET  /sandbox/bankly/webhooks/deliveries[?documentNumber=&eventName=]` lists every attempt;
+//! - `GET  /sandbox/bankly/webhooks/configurations` lists configurations (without private keys);
+//! - `GET  /sandbox/bankly/magic-documents` lists the fixtures and `reasons` our reason codes.
+//!
+//! Like the rest of the control API, answers are JSON and errors `{"error", "message"}`.
+
+use hyper::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::customers::{change, customer_body};
+use super::kyc::{self, Status};
+use super::millis;
+use crate::sandbox::App;
+use crate::sandbox::families::generic_error;
+use crate::sandbox::http::{self, HttpResponse, Req};
+
+fn ok(body: Value) -> HttpResponse {
+    http::json_response(StatusCode::OK, "application/json", &body)
+}
+
+pub fn handle(app: &App, req: &Req, rest: &[&str]) -> HttpResponse {
+    match (&req.method, rest) {
+        (&Method::POST, ["customers", document, "kyc"]) => decide(app, req, document),
+        (&Method::GET, ["customers", document]) => customer(app, document),
+        (&Method::GET, ["webhooks", "deliveries"]) => deliveries(app, req),
+        (&Method::GET, ["webhooks", "configurations"]) => configurations(app),
+        (&Method::GET, ["magic-documents"]) => magic_documents(app),
+        (&Method::GET, ["reasons"]) => reasons(),
+        _ => generic_error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no control route {} {} (GET /sandbox lists them)",
+                req.method, req.path
+            ),
+        ),
+    }
+}
+
+fn decide(app: &App, req: &Req, document: &str) -> HttpResponse {
+    let body: Value = match req.json() {
+        Ok(b) => b,
+        Err(e) => return generic_error(StatusCode::BAD_REQUEST, &e),
+    };
+    let Some(status) = body.get("status").and_then(Value::as_str) else {
+        return generic_error(
+            StatusCode::BAD_REQUEST,
+            "status is required: IN_ANALYSIS, APPROVED, REPROVED, BLACKLISTED or CANCELED",
+        );
+    };
+    let Some(status) = Status::parse(status) else {
+        return generic_error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "status \"{}\" is not a KYC status (IN_ANALYSIS, APPROVED, REPROVED, BLACKLISTED, CANCELED)",
+                super::printable(status)
+            ),
+        );
+    };
+    let given: Vec<String> = match body.get("reasons") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => {
+            let strings: Option<Vec<String>> = items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect();
+            match strings {
+                Some(s) => s,
+                None => {
+                    return generic_error(
+                        StatusCode::BAD_REQUEST,
+                        "reasons must be a list of reason codes (strings)",
+                    );
+                }
+            }
+        }
+        Some(_) => {
+            return generic_error(
+                StatusCode::BAD_REQUEST,
+                "reasons must be a list of reason codes",
+            );
+        }
+    };
+    let reasons = match kyc::reasons_for(status, &given) {
+        Ok(r) => r,
+        Err(e) => return generic_error(StatusCode::BAD_REQUEST, &e),
+    };
+    let result = change(app, |state, now, events| {
+        state.force(document, status, reasons, now, events)
+    });
+    match result {
+        Ok(()) => customer(app, document),
+        Err(e) if e.status == StatusCode::NOT_FOUND => generic_error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no Bankly customer {document} (register it first with PUT /bankly/customers/{document})"
+            ),
+        ),
+        Err(e) => {
+            let message = e
+                .items
+                .first()
+                .and_then(|(_, _, m)| m.first())
+                .cloned()
+                .unwrap_or_default();
+            generic_error(e.status, &message)
+        }
+    }
+}
+
+fn customer(app: &App, document: &str) -> HttpResponse {
+    let mut events = Vec::new();
+    let Ok(mut state) = app.bankly.state.write() else {
+        return generic_error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
+    };
+    state.advance(document, app.clock.now(), &mut events);
+    app.bankly.webhooks.enqueue(&events);
+    let Some(record) = state.get(document) else {
+        return generic_error(
+            StatusCode::NOT_FOUND,
+            &format!("no Bankly customer {document}"),
+        );
+    };
+    let history: Vec<Value> = record
+        .history
+        .iter()
+        .map(|h| {
+            json!({
+                "at": millis(h.at),
+                "from": h.from.map(Status::as_str),
+                "to": h.to.as_str(),
+                "reasons": h.reasons,
+                "by": h.by,
+            })
+        })
+        .collect();
+    let next: Vec<Value> = record
+        .pending
+        .iter()
+        .map(|(at, step)| json!({"at": millis(*at), "status": step.status.as_str(), "reasons": step.reasons}))
+        .collect();
+    ok(json!({
+        "customer": customer_body(record, true),
+        "attempts": record.attempts,
+        "magicDocument": app.bankly.magic.get(document).map(|m| m.label.clone()),
+        "scheduled": next,
+        "history": history,
+        "legalNext": record.status.successors(),
+    }))
+}
+
+fn deliveries(app: &App, req: &Req) -> HttpResponse {
+    let document = req.query_param("documentNumber");
+    let event = req.query_param("eventName");
+    let list: Vec<Value> = app
+        .bankly
+        .webhooks
+        .attempts()
+        .into_iter()
+        .filter(|a| document.is_none_or(|d| a.document_number == d))
+        .filter(|a| event.is_none_or(|e| a.event_name == e))
+        .filter_map(|a| serde_json::to_value(a).ok())
+        .collect();
+    ok(json!({
+        "deliveries": list,
+        "pending": app.bankly.webhooks.pending(),
+    }))
+}
+
+fn configurations(app: &App) -> HttpResponse {
+    let list: Vec<Value> = app
+        .bankly
+        .webhooks
+        .configurations()
+        .into_iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "context": c.context,
+                "eventName": c.event_name,
+                "uri": c.uri,
+                "publicKey": c.public_key,
+                "createdAt": millis(c.created_at),
+            })
+        })
+        .collect();
+    ok(json!({"configurations": list}))
+}
+
+fn magic_documents(app: &App) -> HttpResponse {
+    ok(json!({
+        "kycDelaySeconds": app.bankly.config.kyc_delay_seconds,
+        "magicDocuments": app.bankly.magic.all(),
+    }))
+}
+
+fn reasons() -> HttpResponse {
+    let list: Vec<Value> = kyc::REASONS
+        .iter()
+        .map(|(code, description)| json!({"code": code, "description": description}))
+        .collect();
+    ok(json!({"reasons": list}))
+}
