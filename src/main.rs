@@ -34,6 +34,48 @@ enum Command {
     Serve(ServeArgs),
     /// Check an implementation (by default the embedded sandbox) against the specs and scenarios.
     Check(CheckArgs),
+    /// Validate one JSON body (a real payload) against an operation of a spec.
+    Validate(ValidateArgs),
+    /// List the embedded specs, their versions and operations.
+    Specs(SpecsArgs),
+}
+
+#[derive(Args, Debug)]
+struct ValidateArgs {
+    /// A spec file (an official one as published works) or an embedded spec's name: customers-v2,
+    /// customers-v2.2.1, customers-v1, consents-v3, bankly/customers (see `finsandbox specs`).
+    #[arg(long, value_name = "FILE|NAME")]
+    spec: String,
+    /// The operationId, e.g. customersGetPersonalIdentifications.
+    #[arg(long, value_name = "OPERATION_ID")]
+    operation: String,
+    /// The response status whose schema applies (`default` works too).
+    #[arg(long, default_value = "200")]
+    status: String,
+    /// Judge the body as the operation's request body instead of a response.
+    #[arg(long, conflicts_with = "status")]
+    request: bool,
+    /// `text` for people, `json` for machines.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// The JSON body; `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    input: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+struct SpecsArgs {
+    /// Describe this file (or embedded name) instead of listing every embedded spec.
+    #[arg(long, value_name = "FILE|NAME")]
+    spec: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 /// Options shared by everything that loads specs.
@@ -191,6 +233,8 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::Check(args) => check(args).await,
+            Command::Validate(args) => validate(args),
+            Command::Specs(args) => specs(args),
         }
     });
     match result {
@@ -337,6 +381,136 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Read;
+    let spec = finsandbox::spec::ApiSpec::open(&args.spec)?;
+    let (source, text) = match &args.input {
+        Some(p) if p.as_os_str() != "-" => (
+            p.display().to_string(),
+            std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+        ),
+        _ => {
+            let mut t = String::new();
+            std::io::stdin()
+                .read_to_string(&mut t)
+                .map_err(|e| anyhow::anyhow!("stdin: {e}"))?;
+            ("stdin".to_string(), t)
+        }
+    };
+    let target = if args.request {
+        "request body".to_string()
+    } else {
+        format!("response {}", args.status)
+    };
+    let findings =
+        finsandbox::spec::judge_body(&spec, &args.operation, &args.status, args.request, &text)
+            .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+    match args.format {
+        Format::Json => {
+            let out = serde_json::json!({
+                "input": source,
+                "spec": spec.label(),
+                "specSource": spec.source,
+                "operation": args.operation,
+                "against": target,
+                "valid": findings.is_empty(),
+                "findings": findings,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Text => {
+            if findings.is_empty() {
+                println!(
+                    "{source}: valid ({} {}, {target})",
+                    spec.label(),
+                    args.operation
+                );
+            } else {
+                println!(
+                    "{source}: {} finding(s) against {} {} ({target})",
+                    findings.len(),
+                    spec.label(),
+                    args.operation
+                );
+                for f in &findings {
+                    let pointer = if f.pointer.is_empty() {
+                        "/"
+                    } else {
+                        &f.pointer
+                    };
+                    println!("  {pointer}  [{}]  {}", f.keyword, f.message);
+                }
+            }
+        }
+    }
+    Ok(if findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn specs(args: SpecsArgs) -> anyhow::Result<ExitCode> {
+    use finsandbox::spec::{ApiSpec, SpecSet};
+    let list: Vec<ApiSpec> = match &args.spec {
+        Some(name) => vec![ApiSpec::open(name)?],
+        None => SpecSet::all_embedded()?,
+    };
+    match args.format {
+        Format::Json => {
+            let out: Vec<_> = list
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "name": s.short_name(),
+                        "source": s.source,
+                        "family": s.family,
+                        "api": s.api,
+                        "version": s.version,
+                        "basePath": s.base_path,
+                        "operations": s.operations.iter().map(|o| serde_json::json!({
+                            "operationId": o.id,
+                            "method": o.method,
+                            "path": o.full_path,
+                            "responses": o.responses.iter().map(|r| r.status.clone()).collect::<Vec<_>>(),
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Format::Text => {
+            for s in &list {
+                println!(
+                    "{}  {} {}  {}  ({})",
+                    s.short_name().unwrap_or_else(|| s.source.clone()),
+                    s.family,
+                    s.api,
+                    s.version,
+                    s.base_path
+                );
+                for o in &s.operations {
+                    let statuses: Vec<&str> =
+                        o.responses.iter().map(|r| r.status.as_str()).collect();
+                    println!(
+                        "    {:<7} {:<55} {}  [{}]",
+                        o.method,
+                        o.full_path,
+                        o.id,
+                        statuses.join(" ")
+                    );
+                }
+            }
+            if args.spec.is_none() {
+                println!(
+                    "\nCustomers v2 answers with 2.3.0 unless `serve --customers-v2 2.2.1`; `--spec FILE` adds or replaces a document."
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Resolves on Ctrl-C or SIGTERM (what `docker stop` and CI runners send).

@@ -379,3 +379,43 @@ async fn head_is_answered_like_get_without_a_body() {
     assert_eq!(r.bytes().await.unwrap().len(), 0);
     env.stop().await;
 }
+
+#[tokio::test]
+async fn customers_2_2_1_never_emits_an_alphanumeric_cnpj() {
+    let v221 = start_with(finsandbox::sandbox::SandboxConfig {
+        specs: finsandbox::spec::SpecSelection {
+            customers_v2: Some("2.2.1".into()),
+            ..Default::default()
+        },
+        ..config()
+    })
+    .await;
+    let (_, token) = v221
+        .consent_token(HAPPY_CPF, Some(ALNUM_CNPJ), PJ_PERMISSIONS, None)
+        .await;
+    let r = v221.customers(&token, "/business/identifications").await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(
+        r.body["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2.2.1")
+    );
+    let (_, token) = v221
+        .consent_token(HAPPY_CPF, Some(HAPPY_CNPJ), PJ_PERMISSIONS, None)
+        .await;
+    let r = v221.customers(&token, "/business/identifications").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.header("x-v").is_none(), "2.2.1 declares no x-v");
+    v221.stop().await;
+
+    // 2.3.0 serves the same company.
+    let env = start().await;
+    let (_, token) = env
+        .consent_token(HAPPY_CPF, Some(ALNUM_CNPJ), PJ_PERMISSIONS, None)
+        .await;
+    let r = env.customers(&token, "/business/identifications").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["data"][0]["cnpjNumber"], ALNUM_CNPJ);
+    env.stop().await;
+}

@@ -377,7 +377,9 @@ async fn missing_422_past_the_last_page_is_reported() {
 
 #[tokio::test]
 async fn the_sandbox_itself_passes_every_scenario() {
-    let report = check_broken("@open-finance", Arc::new(|_: &mut Answer| {})).await;
+    // v1 is left out here: its links must carry a dotted host, and behind this proxy they carry
+    // 127.0.0.1 (the embedded run, with its reserved host, covers v1: see harness_reports.rs).
+    let report = check_broken("@open-finance and not @v1", Arc::new(|_: &mut Answer| {})).await;
     let counts = report.counts();
     assert_eq!(
         counts.failed,

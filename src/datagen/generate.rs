@@ -28,6 +28,8 @@ pub struct GenContext<'a> {
     pub brand: &'a str,
     /// CNPJs of the institution's group (`companiesCnpj`, `companyCnpj`).
     pub institution_cnpjs: &'a [String],
+    /// Whether the API version knows alphanumeric CNPJs at all (2.3.0 on).
+    pub alphanumeric_cnpj: bool,
     /// Which of the customer's records is being generated (identifications).
     pub record: usize,
     /// Share of optional fields to include, 0.0 – 1.0.
@@ -694,7 +696,9 @@ impl Walker<'_, '_> {
     fn cnpj(&mut self, schema: &Value) -> String {
         // Alphanumeric CNPJs exist for registrations since July 2026: a minority, and only where the
         // version's pattern admits them.
-        let alnum = Self::pattern_allows(schema, "12ABC34501DE35") && self.rng.random_bool(0.15);
+        let alnum = self.ctx.alphanumeric_cnpj
+            && Self::pattern_allows(schema, "12ABC34501DE35")
+            && self.rng.random_bool(0.15);
         br::gen_cnpj(self.rng, alnum)
     }
 
@@ -1057,6 +1061,7 @@ mod tests {
             persona: &p,
             brand: "Banco Sandbox",
             institution_cnpjs: &cnpjs,
+            alphanumeric_cnpj: true,
             record: 0,
             optional_share: 0.7,
         };
@@ -1111,6 +1116,7 @@ mod tests {
                 persona: &p,
                 brand: "B",
                 institution_cnpjs: &[],
+                alphanumeric_cnpj: true,
                 record: 0,
                 optional_share: 0.7,
             };

@@ -139,6 +139,7 @@ impl App {
     /// What generated data is about: one customer, one of their records, this institution.
     pub fn gen_context<'a>(
         &'a self,
+        spec: &crate::spec::ApiSpec,
         persona: &'a crate::datagen::Persona,
         record: usize,
     ) -> crate::datagen::GenContext<'a> {
@@ -146,6 +147,7 @@ impl App {
             persona,
             brand: &self.config.brand,
             institution_cnpjs: &self.institution_cnpjs,
+            alphanumeric_cnpj: spec.alphanumeric_cnpj,
             record,
             optional_share: 0.7,
         }

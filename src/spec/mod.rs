@@ -144,6 +144,45 @@ pub struct ApiSpec {
     pub version: String,
     pub base_path: String,
     pub operations: Vec<Arc<Operation>>,
+    /// Whether the document's CNPJ fields admit the alphanumeric CNPJ (2.3.0 on). An institution
+    /// on an older version has no such customers, partners or employers to show.
+    pub alphanumeric_cnpj: bool,
+}
+
+/// A CNPJ field (by meaning) whose pattern admits letters, anywhere in `node`.
+fn admits_alphanumeric_cnpj(node: &Value, prop: Option<&str>, parent: Option<&str>) -> bool {
+    use hints::{DocumentKind, Hint};
+    match node {
+        Value::Object(map) => {
+            let is_cnpj = map.get("type").and_then(Value::as_str) == Some("string")
+                && hints::hint_for(node, prop, parent)
+                    .and_then(Hint::document_kind)
+                    .is_some_and(|k| k != DocumentKind::Cpf);
+            if is_cnpj
+                && let Some(p) = map.get("pattern").and_then(Value::as_str)
+                && regex::Regex::new(
+                    &jsonschema_regex::to_rust_regex(p)
+                        .map(|c| c.into_owned())
+                        .unwrap_or_else(|_| p.to_string()),
+                )
+                .is_ok_and(|r| r.is_match("12ABC34501DE35"))
+            {
+                return true;
+            }
+            if let Some(props) = map.get("properties").and_then(Value::as_object)
+                && props
+                    .iter()
+                    .any(|(name, sub)| admits_alphanumeric_cnpj(sub, Some(name), prop))
+            {
+                return true;
+            }
+            if let Some(items) = map.get("items") {
+                return admits_alphanumeric_cnpj(items, prop, parent);
+            }
+            false
+        }
+        _ => false,
+    }
 }
 
 impl ApiSpec {
@@ -208,6 +247,12 @@ impl ApiSpec {
         if operations.is_empty() {
             return Err(invalid("the document declares no operations".into()));
         }
+        let alphanumeric_cnpj = operations.iter().any(|op| {
+            op.responses
+                .iter()
+                .filter_map(ResponseSpec::schema)
+                .any(|s| admits_alphanumeric_cnpj(s, None, None))
+        });
         Ok(ApiSpec {
             source: source.to_string(),
             title,
@@ -216,6 +261,7 @@ impl ApiSpec {
             version,
             base_path,
             operations,
+            alphanumeric_cnpj,
         })
     }
 
@@ -229,6 +275,46 @@ impl ApiSpec {
 
     pub fn operation(&self, id: &str) -> Option<&Arc<Operation>> {
         self.operations.iter().find(|o| o.id == id)
+    }
+
+    /// The short name of an embedded document: its file name without extension
+    /// (`customers-v2`, `customers-v2.2.1`, `consents-v3`, `bankly/customers`).
+    pub fn short_name(&self) -> Option<String> {
+        let path = self.source.strip_prefix("embedded:specs/")?;
+        let path = path.strip_prefix("open-finance/").unwrap_or(path);
+        let stem = path
+            .strip_suffix(".yaml")
+            .or_else(|| path.strip_suffix(".yml"))
+            .or_else(|| path.strip_suffix(".json"))
+            .unwrap_or(path);
+        Some(stem.to_string())
+    }
+
+    /// Opens a document by file path, or an embedded one by short name (`customers-v1`) or label
+    /// (`open-finance/customers@2.2.1`).
+    pub fn open(name_or_path: &str) -> Result<ApiSpec, SpecError> {
+        let path = Path::new(name_or_path);
+        if path.is_file() {
+            return ApiSpec::from_file(path);
+        }
+        let all = SpecSet::all_embedded()?;
+        let wanted = name_or_path.trim();
+        let mut known = Vec::new();
+        for spec in all {
+            let short = spec.short_name().unwrap_or_default();
+            let label = format!("{}/{}@{}", spec.family, spec.api, spec.version);
+            if short == wanted || label == wanted {
+                return Ok(spec);
+            }
+            known.push(short);
+        }
+        Err(SpecError::Io {
+            path: name_or_path.to_string(),
+            message: format!(
+                "no such file, and no embedded spec of that name (embedded: {})",
+                known.join(", ")
+            ),
+        })
     }
 
     /// A short label for listings and logs: `open-finance/customers 2.3.0`.
@@ -579,6 +665,58 @@ fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), Sp
         }
     }
     Ok(())
+}
+
+/// Judges one JSON body (a participant's real payload) against an operation of a document: the
+/// response declared for `status` (or the request body), every schema keyword with formats on,
+/// plus the semantic rules. What `finsandbox validate` runs.
+pub fn judge_body(
+    spec: &ApiSpec,
+    operation: &str,
+    status: &str,
+    request: bool,
+    text: &str,
+) -> Result<Vec<Finding>, String> {
+    let Some(op) = spec.operation(operation) else {
+        let ids: Vec<&str> = spec.operations.iter().map(|o| o.id.as_str()).collect();
+        return Err(format!(
+            "{} has no operation {operation} (it has: {})",
+            spec.label(),
+            ids.join(", ")
+        ));
+    };
+    let validator = if request {
+        match &op.request_body {
+            Some(b) => &b.validator,
+            None => return Err(format!("{operation} takes no request body")),
+        }
+    } else {
+        let response = op
+            .responses
+            .iter()
+            .find(|r| r.status == status)
+            .or_else(|| {
+                status
+                    .parse::<u16>()
+                    .ok()
+                    .and_then(|code| op.response(code))
+            });
+        let Some(response) = response else {
+            let declared: Vec<&str> = op.responses.iter().map(|r| r.status.as_str()).collect();
+            return Err(format!(
+                "{operation} declares no response {status} (it declares: {})",
+                declared.join(", ")
+            ));
+        };
+        match &response.validator {
+            Some(v) => v,
+            None => return Err(format!("{operation} {status} has no body schema")),
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let body: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("the input is not JSON: {e}"))?;
+    Ok(validator.findings(&body))
 }
 
 #[cfg(test)]

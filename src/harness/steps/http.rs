@@ -500,6 +500,77 @@ async fn date_within(w: &mut CheckWorld, minutes: i64) -> StepResult {
     )
 }
 
+/// The response headers the operation declares for this status: each required one present, each
+/// present one valid by its schema; `x-v` must also be a real version (MAJOR.MINOR.PATCH).
+#[then("the response headers match the spec")]
+async fn headers_match_spec(w: &mut CheckWorld) -> StepResult {
+    let (label, op) = match operation_of_last(w) {
+        Ok(x) => x,
+        Err(e) => return w.fail(e, None, None, Vec::new()),
+    };
+    let last = w.last()?.clone();
+    let Some(response) = op.declared_response(last.status) else {
+        return w.fail(
+            format!("{} ({label}) does not declare HTTP {}", op.id, last.status),
+            None,
+            Some(last.status.to_string()),
+            Vec::new(),
+        );
+    };
+    let mut findings = Vec::new();
+    for h in &response.headers {
+        match last.header(&h.name) {
+            None if h.required => findings.push(Finding {
+                pointer: format!("header {}", h.name),
+                keyword: "required".into(),
+                message: format!("{} is a required response header", h.name),
+            }),
+            None => {}
+            Some(value) => {
+                if let Some(v) = &h.validator {
+                    for f in v.schema_findings(&Value::String(value.to_string())) {
+                        findings.push(Finding {
+                            pointer: format!("header {}", h.name),
+                            keyword: f.keyword,
+                            message: f.message,
+                        });
+                    }
+                }
+                if h.name.eq_ignore_ascii_case("x-v") && !is_version(value) {
+                    findings.push(Finding {
+                        pointer: "header x-v".into(),
+                        keyword: "semantic-version".into(),
+                        message: format!("\"{value}\" is not a version like 2.3.0"),
+                    });
+                }
+            }
+        }
+    }
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let first = format!("{}: {}", findings[0].pointer, findings[0].message);
+    w.fail(
+        format!(
+            "response headers of {} {} ({label}) do not match the spec: {first}",
+            op.id, response.status
+        ),
+        None,
+        None,
+        findings,
+    )
+}
+
+fn is_version(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+        })
+}
+
 #[then("the content type is JSON")]
 async fn content_type_json(w: &mut CheckWorld) -> StepResult {
     let got = w
@@ -586,6 +657,32 @@ async fn field_absent(w: &mut CheckWorld, path: String) -> StepResult {
             )
         }
     }
+}
+
+#[then(expr = "the field {string} equals the number of items in {string}")]
+async fn field_counts_items(w: &mut CheckWorld, path: String, list: String) -> StepResult {
+    let body = w.last()?.json.clone().unwrap_or(Value::Null);
+    let count = body
+        .pointer(&pointer_of(&list))
+        .and_then(Value::as_array)
+        .map(Vec::len);
+    let got = body.pointer(&pointer_of(&path)).and_then(Value::as_u64);
+    if count.is_some() && got == count.map(|c| c as u64) {
+        return Ok(());
+    }
+    w.fail(
+        format!("field {path} should count the items of {list}"),
+        Some(
+            count
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| format!("({list} is not an array)")),
+        ),
+        Some(
+            got.map(|g| g.to_string())
+                .unwrap_or_else(|| "(absent or not a number)".into()),
+        ),
+        Vec::new(),
+    )
 }
 
 #[then(expr = "the field {string} has {int} item(s)")]

@@ -46,7 +46,7 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
     };
     let document = subject(req);
     let persona = app.personas.get(&document);
-    let ctx = app.gen_context(&persona, 0);
+    let ctx = app.gen_context(spec, &persona, 0);
     let mut rng = rng_for(
         app.config.seed,
         &document,

@@ -476,14 +476,14 @@ fn build(app: &App, spec: &ApiSpec, op: &Operation, schema: &Value, document: &s
         };
         let records = (0..count)
             .map(|i| {
-                let ctx = app.gen_context(&persona, i);
+                let ctx = app.gen_context(spec, &persona, i);
                 let v = generate_value(item, Some("data"), &ctx, &mut rng);
                 Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
             })
             .collect();
         Cached::Records(records)
     } else {
-        let ctx = app.gen_context(&persona, 0);
+        let ctx = app.gen_context(spec, &persona, 0);
         let v = generate_value(data_schema, Some("data"), &ctx, &mut rng);
         Cached::Object(Bytes::from(serde_json::to_vec(&v).unwrap_or_default()))
     }

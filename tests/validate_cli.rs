@@ -1,0 +1,194 @@
+//! `finsandbox validate` as a user runs it: the real binary, a body on stdin, findings in JSON.
+//! Every defect of a set of broken bodies is found, valid bodies have none, and v1's closed objects
+//! make an extra field a finding that v2 does not report.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use finsandbox::sandbox::families::open_finance::customers::sample_body;
+use finsandbox::sandbox::{App, SandboxConfig};
+use serde_json::{Value, json};
+
+fn run(spec: &str, operation: &str, body: &Value) -> (i32, Value) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_finsandbox"))
+        .args([
+            "validate",
+            "--spec",
+            spec,
+            "--operation",
+            operation,
+            "--format",
+            "json",
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(body.to_string().as_bytes())
+        .expect("write body");
+    let out = child.wait_with_output().expect("binary ends");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "not JSON: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report)
+}
+
+fn valid_body(base_path: &str, op: &str) -> Value {
+    let app = App::new(SandboxConfig {
+        public_url: Some("https://api.banco.example".into()),
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let spec = app.specs.by_base_path(base_path).unwrap().clone();
+    let operation = spec.operation(op).unwrap().clone();
+    sample_body(&app, &spec, &operation, "52998224725").unwrap()
+}
+
+fn findings(report: &Value) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["pointer"].as_str().unwrap().to_string(),
+                f["keyword"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn valid_bodies_have_no_findings() {
+    for (spec, base) in [
+        ("customers-v2", "/open-banking/customers/v2"),
+        ("customers-v1", "/open-banking/customers/v1"),
+    ] {
+        for op in [
+            "customersGetPersonalIdentifications",
+            "customersGetPersonalQualifications",
+            "customersGetPersonalFinancialRelations",
+        ] {
+            let (code, report) = run(spec, op, &valid_body(base, op));
+            assert_eq!(code, 0, "{spec} {op}: {report}");
+            assert_eq!(report["valid"], true);
+        }
+    }
+}
+
+#[test]
+fn every_defect_of_the_broken_bodies_is_found() {
+    let op = "customersGetPersonalIdentifications";
+    let good = valid_body("/open-banking/customers/v2", op);
+    type Break = fn(&mut Value);
+    let cases: Vec<(&str, Break, &str, &str)> = vec![
+        (
+            "missing required field",
+            |b| {
+                b["data"][0].as_object_mut().unwrap().remove("civilName");
+            },
+            "/data/0",
+            "required",
+        ),
+        (
+            "wrong enum",
+            |b| b["data"][0]["sex"] = json!("F"),
+            "/data/0/sex",
+            "enum",
+        ),
+        (
+            "pattern",
+            |b| b["data"][0]["documents"]["cpfNumber"] = json!("529.982.247-25"),
+            "/data/0/documents/cpfNumber",
+            "pattern",
+        ),
+        (
+            "maxLength",
+            |b| b["data"][0]["civilName"] = json!("N".repeat(71)),
+            "/data/0/civilName",
+            "maxLength",
+        ),
+        (
+            "bad CPF check digit",
+            |b| b["data"][0]["documents"]["cpfNumber"] = json!("52998224726"),
+            "/data/0/documents/cpfNumber",
+            "rule:cpf-check-digits",
+        ),
+        (
+            "impossible date",
+            |b| b["data"][0]["birthDate"] = json!("2021-02-31"),
+            "/data/0/birthDate",
+            "format",
+        ),
+        (
+            "two main addresses",
+            |b| {
+                let first = b["data"][0]["contacts"]["postalAddresses"][0].clone();
+                b["data"][0]["contacts"]["postalAddresses"] = json!([first.clone(), first]);
+            },
+            "/data/0/contacts/postalAddresses",
+            "rule:one-is-main",
+        ),
+    ];
+    for (what, break_it, pointer, keyword) in cases {
+        let mut body = good.clone();
+        break_it(&mut body);
+        let (code, report) = run("customers-v2", op, &body);
+        assert_eq!(code, 1, "{what}: {report}");
+        let found = findings(&report);
+        assert!(
+            found.iter().any(|(p, k)| p == pointer && k == keyword),
+            "{what}: expected {keyword} at {pointer}, got {found:?}"
+        );
+    }
+}
+
+#[test]
+fn an_extra_field_fails_v1_and_passes_v2() {
+    let op = "customersGetPersonalQualifications";
+    let mut v1 = valid_body("/open-banking/customers/v1", op);
+    v1["data"]["nickname"] = json!("Bia");
+    let (code, report) = run("customers-v1", op, &v1);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        findings(&report)
+            .iter()
+            .any(|(p, k)| p == "/data" && k == "additionalProperties")
+    );
+
+    let mut v2 = valid_body("/open-banking/customers/v2", op);
+    v2["data"]["nickname"] = json!("Bia");
+    let (code, report) = run("customers-v2", op, &v2);
+    assert_eq!(code, 0, "{report}");
+}
+
+#[test]
+fn usage_errors_are_explained() {
+    let out = Command::new(env!("CARGO_BIN_EXE_finsandbox"))
+        .args([
+            "validate",
+            "--spec",
+            "customers-v2",
+            "--operation",
+            "noSuchOperation",
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("noSuchOperation") && err.contains("customersGetPersonalIdentifications"),
+        "{err}"
+    );
+}
