@@ -452,3 +452,41 @@ async fn reports_of_a_failing_run_are_well_formed() {
         "not self-contained"
     );
 }
+
+#[tokio::test]
+async fn a_waived_known_failure_does_not_fail_the_run() {
+    use finsandbox::harness::report::waivers::Waivers;
+    let mut report = check_broken(
+        "@v2 and @customers and not @paging",
+        with_customer_200("/personal/qualifications", |b| {
+            b["data"]["occupationCode"] = Value::from("PROFISSAO");
+        }),
+    )
+    .await;
+    assert!(!report.passed());
+    let waivers = Waivers::parse(
+        r#"
+[[waiver]]
+scenario = "/personal/qualifications returns data that matches its schema"
+feature = "schema.feature"
+reason = "occupationCode still uses the legacy enum (ticket OF-42)"
+"#,
+        "waivers.toml",
+    )
+    .unwrap();
+    let outcome = waivers.apply(&mut report, chrono::Utc::now().date_naive());
+    assert!(outcome.unused.is_empty(), "{:?}", outcome.unused);
+    let waived: Vec<_> = report
+        .features
+        .iter()
+        .flat_map(|f| &f.scenarios)
+        .filter(|s| s.status == Status::Waived)
+        .collect();
+    assert_eq!(waived.len(), 1);
+    assert!(waived[0].waiver.as_deref().unwrap().contains("OF-42"));
+    assert!(
+        report.passed(),
+        "{}",
+        finsandbox::harness::report::console::summary(&report, false)
+    );
+}
