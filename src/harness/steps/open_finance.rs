@@ -9,6 +9,8 @@
 use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
+use super::super::client::Sent;
+use super::super::report::Exchange;
 use super::super::world::{CheckWorld, StepFail, StepResult};
 use super::{Auth, split_list};
 use crate::datagen::{br, rng_for};
@@ -91,6 +93,24 @@ impl CheckWorld {
         Ok(out)
     }
 
+    /// POSTs a form to the target's OAuth2 token endpoint.
+    async fn post_token(
+        &self,
+        form: String,
+        headers: &[(String, String)],
+    ) -> Result<Result<Sent, (String, Exchange)>, StepFail> {
+        let ctx = self.ctx()?;
+        Ok(ctx
+            .client
+            .send(
+                "POST",
+                &ctx.target.token_url,
+                headers,
+                Some(("application/x-www-form-urlencoded", form.into_bytes())),
+            )
+            .await)
+    }
+
     async fn ensure_client_token(&mut self) -> Result<(), Precondition> {
         if self.client_token.is_some() {
             return Ok(());
@@ -113,22 +133,9 @@ impl CheckWorld {
             headers.push(("authorization".to_string(), format!("Basic {basic}")));
         }
         let url = ctx.target.token_url.clone();
-        let sent = ctx
-            .client
-            .send(
-                "POST",
-                &url,
-                &headers,
-                Some(("application/x-www-form-urlencoded", form.into_bytes())),
-            )
-            .await;
-        match sent {
+        match self.post_token(form, &headers).await? {
             Ok(s) if s.status == 200 => {
-                let token = s
-                    .json
-                    .as_ref()
-                    .and_then(|b| b["access_token"].as_str())
-                    .map(str::to_string);
+                let token = json_str(&s, "access_token");
                 self.last = Some(s);
                 match token {
                     Some(t) => {
@@ -259,33 +266,14 @@ impl CheckWorld {
     }
 
     async fn exchange_code(&mut self, code: &str) -> Result<String, Precondition> {
-        let ctx = self.ctx()?;
         let form = format!(
             "grant_type=authorization_code&code={}",
             form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>()
         );
-        let url = ctx.target.token_url.clone();
-        let sent = ctx
-            .client
-            .send(
-                "POST",
-                &url,
-                &[],
-                Some(("application/x-www-form-urlencoded", form.into_bytes())),
-            )
-            .await;
-        match sent {
+        match self.post_token(form, &[]).await? {
             Ok(s) if s.status == 200 => {
-                let access = s
-                    .json
-                    .as_ref()
-                    .and_then(|b| b["access_token"].as_str())
-                    .map(str::to_string);
-                self.refresh_token = s
-                    .json
-                    .as_ref()
-                    .and_then(|b| b["refresh_token"].as_str())
-                    .map(str::to_string);
+                let access = json_str(&s, "access_token");
+                self.refresh_token = json_str(&s, "refresh_token");
                 self.last = Some(s);
                 access.ok_or_else(|| {
                     let _ = self.fail(
@@ -505,6 +493,13 @@ impl CheckWorld {
     }
 }
 
+fn json_str(sent: &Sent, key: &str) -> Option<String> {
+    sent.json
+        .as_ref()
+        .and_then(|b| b[key].as_str())
+        .map(str::to_string)
+}
+
 /// `+1d`, `-2h`, `+30m` from now, in the `YYYY-MM-DDTHH:MM:SSZ` shape.
 fn relative_time(expr: &str) -> Option<String> {
     let expr = expr.trim();
@@ -685,21 +680,11 @@ async fn refresh(w: &mut CheckWorld) -> StepResult {
             "no refresh token was issued in this scenario (tokens from target.toml have none)",
         );
     };
-    let ctx = w.ctx()?;
     let form = format!(
         "grant_type=refresh_token&refresh_token={}",
         form_urlencoded::byte_serialize(refresh.as_bytes()).collect::<String>()
     );
-    match ctx
-        .client
-        .send(
-            "POST",
-            &ctx.target.token_url,
-            &[],
-            Some(("application/x-www-form-urlencoded", form.into_bytes())),
-        )
-        .await
-    {
+    match w.post_token(form, &[]).await? {
         Ok(s) => {
             w.last = Some(s);
             Ok(())

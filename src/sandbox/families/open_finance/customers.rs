@@ -65,48 +65,36 @@ fn is_business(op: &Operation) -> bool {
 }
 
 fn forbidden(app: &App, op: &Operation, which: Forbidden) -> HttpResponse {
-    let resource = app.config.forbidden_codes == ForbiddenCodes::Resource;
-    let (code, title, detail) = match (which, resource) {
-        (Forbidden::Pending, false) => (
+    // (code of the "Informações Gerais" table, code of the STATUS_RESOURCE_* family, title, detail)
+    let (status_code, resource_code, title, detail) = match which {
+        Forbidden::Pending => (
             "STATUS_PENDING_AUTHORISATION",
-            "Aguardando autorização de múltiplas alçadas",
-            "the consent is authorised but still waits for the other approvers (múltipla alçada)",
-        ),
-        (Forbidden::Pending, true) => (
             "STATUS_RESOURCE_PENDING_AUTHORISATION",
             "Aguardando autorização de múltiplas alçadas",
             "the consent is authorised but still waits for the other approvers (múltipla alçada)",
         ),
-        (Forbidden::Blocked, false) => (
+        Forbidden::Blocked => (
             "STATUS_TEMPORARY_UNAVAILABLE",
-            "Recurso temporariamente indisponível",
-            "the customer's data is temporarily blocked at this institution",
-        ),
-        (Forbidden::Blocked, true) => (
             "STATUS_RESOURCE_TEMPORARILY_UNAVAILABLE",
             "Recurso temporariamente indisponível",
             "the customer's data is temporarily blocked at this institution",
         ),
-        (Forbidden::Closed, false) => (
+        Forbidden::Closed => (
             "STATUS_UNAVAILABLE",
-            "Recurso indisponível",
-            "the customer ended the relationship with this institution",
-        ),
-        (Forbidden::Closed, true) => (
             "STATUS_RESOURCE_UNAVAILABLE",
             "Recurso indisponível",
             "the customer ended the relationship with this institution",
         ),
-        (Forbidden::ApprovalRejected, false) => (
+        Forbidden::ApprovalRejected => (
             "STATUS_UNAVAILABLE",
-            "Recurso indisponível",
-            "the other approvers (múltipla alçada) refused the consent",
-        ),
-        (Forbidden::ApprovalRejected, true) => (
             "STATUS_RESOURCE_UNAVAILABLE",
             "Recurso indisponível",
             "the other approvers (múltipla alçada) refused the consent",
         ),
+    };
+    let code = match app.config.forbidden_codes {
+        ForbiddenCodes::Status => status_code,
+        ForbiddenCodes::Resource => resource_code,
     };
     error(app, Some(op), StatusCode::FORBIDDEN, code, title, detail)
 }
