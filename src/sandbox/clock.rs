@@ -33,7 +33,29 @@ impl Clock {
 
 /// `2026-11-24T10:00:00Z`: the only date-time shape the Open Finance patterns and maxLength 20 allow.
 pub fn ofb_datetime(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    use chrono::{Datelike, Timelike};
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        // Outside four digits chrono's rendering (with a sign) stays the reference.
+        return t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    }
+    // Every response's `meta` carries one: writing the digits directly costs a fraction of
+    // interpreting a strftime pattern each time (it showed in the throughput bench's profile).
+    let mut out = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, mut n: u32| {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second());
+    // Only ASCII digits and separators were written.
+    std::str::from_utf8(&out).unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]
@@ -57,5 +79,23 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(ofb_datetime(t), "2026-01-02T03:04:05Z");
+    }
+
+    #[test]
+    fn ofb_datetime_agrees_with_the_strftime_pattern() {
+        for s in [
+            "0001-01-01T00:00:00Z",
+            "0999-12-31T23:59:59Z",
+            "1970-01-01T00:00:00Z",
+            "2024-02-29T12:30:45.999Z",
+            "9999-12-31T23:59:59Z",
+        ] {
+            let t = DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+            assert_eq!(
+                ofb_datetime(t),
+                t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                "{s}"
+            );
+        }
     }
 }

@@ -112,17 +112,26 @@ pub struct Operation {
 impl Operation {
     /// The response declared for `status`, falling back to `default`.
     pub fn response(&self, status: u16) -> Option<&ResponseSpec> {
-        let code = status.to_string();
-        self.responses
-            .iter()
-            .find(|r| r.status == code)
+        self.declared_response(status)
             .or_else(|| self.responses.iter().find(|r| r.status == "default"))
     }
 
     /// The response declared for exactly this status, without falling back.
     pub fn declared_response(&self, status: u16) -> Option<&ResponseSpec> {
-        let code = status.to_string();
-        self.responses.iter().find(|r| r.status == code)
+        // Every request looks its responses up: compare digits on the stack, no String.
+        let mut digits = [0u8; 5];
+        let mut at = digits.len();
+        let mut n = status;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let code = &digits[at..];
+        self.responses.iter().find(|r| r.status.as_bytes() == code)
     }
 
     pub fn parameter(&self, location: ParamLocation, name: &str) -> Option<&Parameter> {

@@ -451,7 +451,7 @@ fn check_parameters(op: &Operation, req: &Req) -> Result<(), ApiError> {
     for p in &op.parameters {
         let value = match p.location {
             ParamLocation::Header if p.name.eq_ignore_ascii_case("x-correlation-id") => continue,
-            ParamLocation::Header => req.header(&p.name.to_ascii_lowercase()),
+            ParamLocation::Header => req.header(p.name.to_ascii_lowercase()),
             ParamLocation::Query => req.query_param(&p.name),
             _ => continue,
         };

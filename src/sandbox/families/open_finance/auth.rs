@@ -9,11 +9,12 @@
 //! Client authentication is not enforced (any `client_id`, or HTTP Basic): the sandbox is about the
 //! data flow, not about FAPI client authentication.
 
+use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 use serde_json::json;
 
 use super::ConsentStatus;
-use super::state::{ACCESS_TOKEN_TTL, Grant, REFRESH_TOKEN_TTL, Refresh, Token, new_secret};
+use super::state::{ACCESS_TOKEN_TTL, Grant, REFRESH_TOKEN_TTL, Refresh, State, Token, new_secret};
 use crate::sandbox::App;
 use crate::sandbox::http::{self, HttpResponse, Req};
 
@@ -286,10 +287,12 @@ fn token_response(access: &str, refresh: Option<&str>, scope: &str) -> HttpRespo
     response
 }
 
+pub const MISSING_BEARER: &str = "the Authorization header with a Bearer access token is missing";
+
 /// What a bearer token grants at `now`, or why it grants nothing (for a 401 detail).
 pub fn resolve(app: &App, req: &Req) -> Result<(String, Grant), &'static str> {
     let Some(bearer) = req.bearer() else {
-        return Err("the Authorization header with a Bearer access token is missing");
+        return Err(MISSING_BEARER);
     };
     let now = app.clock.now();
     let state = app
@@ -297,6 +300,17 @@ pub fn resolve(app: &App, req: &Req) -> Result<(String, Grant), &'static str> {
         .state
         .read()
         .map_err(|_| "state unavailable")?;
+    let token = valid_token(&state, bearer, now)?;
+    Ok((token.client_id.clone(), token.grant.clone()))
+}
+
+/// The token behind `bearer` if it is usable at `now`, or why not (for a 401 detail). Borrowed
+/// from the state, so a caller that already holds the lock pays for no clone.
+pub fn valid_token<'s>(
+    state: &'s State,
+    bearer: &str,
+    now: DateTime<Utc>,
+) -> Result<&'s Token, &'static str> {
     let Some(token) = state.tokens.get(bearer) else {
         return Err("the access token is not known to this server");
     };
@@ -306,7 +320,7 @@ pub fn resolve(app: &App, req: &Req) -> Result<(String, Grant), &'static str> {
     if token.expires_at <= now {
         return Err("the access token has expired");
     }
-    Ok((token.client_id.clone(), token.grant.clone()))
+    Ok(token)
 }
 
 #[cfg(test)]

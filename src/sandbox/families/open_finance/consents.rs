@@ -412,11 +412,15 @@ fn content_type_of(op: &Operation, status: u16) -> &str {
 
 /// Sets the response headers the spec declares that the sandbox knows how to fill (`x-v`).
 pub fn declared_headers(response: &mut HttpResponse, spec: &ApiSpec, op: &Operation, status: u16) {
-    if let Some(r) = op.declared_response(status)
-        && r.headers.iter().any(|h| h.name.eq_ignore_ascii_case("x-v"))
-    {
+    if declares_version(op, status) {
         http::set_header(response, "x-v", &spec.version);
     }
+}
+
+/// Whether the response for `status` declares the `x-v` (API version) header.
+pub fn declares_version(op: &Operation, status: u16) -> bool {
+    op.declared_response(status)
+        .is_some_and(|r| r.headers.iter().any(|h| h.name.eq_ignore_ascii_case("x-v")))
 }
 
 fn consent_id_param<'a>(app: &App, op: &Operation, req: &'a Req) -> Result<&'a str, HttpResponse> {

@@ -11,11 +11,13 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use hyper::StatusCode;
+use hyper::header::HeaderValue;
 use serde_json::{Map, Value, json};
 
 use super::auth;
-use super::consents::declared_headers;
+use super::consents::declares_version;
 use super::state::{ConsentStatus, Grant};
 use super::{accept_problem, error, query_problem};
 use crate::datagen::persona::DocKind;
@@ -33,8 +35,21 @@ pub enum Cached {
     Object(Bytes),
 }
 
+/// One customer's answer to one operation, ready to be wrapped: the data, and what the operation's
+/// spec says about the envelope and headers, read from the spec once instead of on every request.
+pub struct Entry {
+    data: Cached,
+    /// The 200 `meta` declares `totalRecords` and `totalPages` (v1).
+    declares_totals: bool,
+    /// The operation takes `page` / `page-size`.
+    paged: bool,
+    content_type: Option<HeaderValue>,
+    /// `x-v`, when the 200 response declares it.
+    version: Option<HeaderValue>,
+}
+
 pub struct BodyCache {
-    inner: quick_cache::sync::Cache<String, Arc<Cached>>,
+    inner: quick_cache::sync::Cache<String, Arc<Entry>>,
 }
 
 impl BodyCache {
@@ -99,6 +114,19 @@ fn forbidden(app: &App, op: &Operation, which: Forbidden) -> HttpResponse {
     error(app, Some(op), StatusCode::FORBIDDEN, code, title, detail)
 }
 
+/// What the checks of a data request need of the consent, copied out under the state lock.
+struct ConsentView {
+    status: ConsentStatus,
+    rejection: Option<&'static str>,
+    /// The first permission the operation needs that the consent does not grant.
+    missing: Option<String>,
+    multiple_approval: Option<MultipleApproval>,
+    /// The CPF (personal operations) or the `businessEntity` CNPJ (business ones; none if absent).
+    document: Option<String>,
+    /// The customer's standing if the control API set one.
+    standing: Option<CustomerStatus>,
+}
+
 #[derive(Clone, Copy)]
 enum Forbidden {
     Pending,
@@ -139,44 +167,61 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
             &problem,
         );
     }
-    let consent_id = match auth::resolve(app, req) {
-        Err(why) => return unauthorized(app, op, why),
-        Ok((_, Grant::Consent { consent_id, .. })) => consent_id,
-        Ok((_, Grant::Client { .. })) => {
-            return unauthorized(
-                app,
-                op,
-                "a client_credentials token carries no consent; use the token of an authorised consent (authorization_code)",
-            );
-        }
+    let Some(bearer) = req.bearer() else {
+        return unauthorized(app, op, auth::MISSING_BEARER);
     };
     let now = app.clock.now();
-    let (consent, standing) = {
+    // One read lock for the token, its consent and the customer's standing, and only what the
+    // checks below need is copied out: this runs on every data request.
+    let consent = {
         let Ok(state) = app.open_finance.state.read() else {
-            return error(
-                app,
-                Some(op),
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "ERRO_INTERNO",
-                "Erro interno",
-                "state unavailable",
-            );
+            return unauthorized(app, op, "state unavailable");
         };
-        let Some(c) = state.consents.get(&consent_id) else {
+        let consent_id = match auth::valid_token(&state, bearer, now) {
+            Err(why) => return unauthorized(app, op, why),
+            Ok(token) => match &token.grant {
+                Grant::Consent { consent_id, .. } => consent_id,
+                Grant::Client { .. } => {
+                    return unauthorized(
+                        app,
+                        op,
+                        "a client_credentials token carries no consent; use the token of an authorised consent (authorization_code)",
+                    );
+                }
+            },
+        };
+        let Some(c) = state.consents.get(consent_id) else {
             return unauthorized(
                 app,
                 op,
                 "the consent of this token no longer exists (sandbox reset?)",
             );
         };
-        let c = c.at(now);
-        let document = if is_business(op) {
-            c.business_entity.clone().unwrap_or_default()
+        let (status, rejection) = c.status_at(now);
+        let missing = if op.permissions.is_empty() {
+            default_permission(&op.id)
+                .filter(|p| !c.has(p))
+                .map(str::to_string)
         } else {
-            c.logged_user.clone()
+            op.permissions.iter().find(|p| !c.has(p)).cloned()
         };
-        let standing = state.customer_status.get(&document).copied();
-        (c, standing)
+        let document = if is_business(op) {
+            c.business_entity.clone()
+        } else {
+            Some(c.logged_user.clone())
+        };
+        let standing = document
+            .as_ref()
+            .and_then(|d| state.customer_status.get(d))
+            .copied();
+        ConsentView {
+            status,
+            rejection,
+            missing,
+            multiple_approval: c.multiple_approval,
+            document,
+            standing,
+        }
     };
     match consent.status {
         ConsentStatus::Authorised => {}
@@ -184,11 +229,7 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
             return unauthorized(app, op, "the consent is still AWAITING_AUTHORISATION");
         }
         ConsentStatus::Rejected => {
-            let why = consent
-                .rejection
-                .as_ref()
-                .map(|r| r.code)
-                .unwrap_or("REJECTED");
+            let why = consent.rejection.unwrap_or("REJECTED");
             let detail = match why {
                 "CUSTOMER_MANUALLY_REVOKED" => {
                     "the consent was revoked by the customer".to_string()
@@ -204,14 +245,7 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
             return unauthorized(app, op, &detail);
         }
     }
-    let needed: Vec<String> = if op.permissions.is_empty() {
-        default_permission(&op.id)
-            .map(|p| vec![p.to_string()])
-            .unwrap_or_default()
-    } else {
-        op.permissions.clone()
-    };
-    if let Some(missing) = needed.iter().find(|p| !consent.has(p)) {
+    if let Some(missing) = &consent.missing {
         return error(
             app,
             Some(op),
@@ -229,25 +263,18 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
         Some(MultipleApproval::Rejected) => return forbidden(app, op, Forbidden::ApprovalRejected),
         Some(MultipleApproval::Approved) | None => {}
     }
-    let document = if is_business(op) {
-        match &consent.business_entity {
-            Some(d) => d.clone(),
-            None => {
-                return error(
-                    app,
-                    Some(op),
-                    StatusCode::FORBIDDEN,
-                    "PERMISSAO_NAO_CONCEDIDA",
-                    "Permissão não concedida",
-                    "the consent names no businessEntity, so it covers no business data",
-                );
-            }
-        }
-    } else {
-        consent.logged_user.clone()
+    let Some(document) = consent.document else {
+        return error(
+            app,
+            Some(op),
+            StatusCode::FORBIDDEN,
+            "PERMISSAO_NAO_CONCEDIDA",
+            "Permissão não concedida",
+            "the consent names no businessEntity, so it covers no business data",
+        );
     };
     let persona = app.personas.get(&document);
-    let standing = standing.unwrap_or(persona.initial_status);
+    let standing = consent.standing.unwrap_or(persona.initial_status);
     match standing {
         CustomerStatus::Active => {}
         CustomerStatus::TemporarilyBlocked => return forbidden(app, op, Forbidden::Blocked),
@@ -266,7 +293,7 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
             ),
         );
     }
-    respond(app, spec, op, req, &document)
+    respond(app, spec, op, req, &document, now)
 }
 
 /// Numeric-only CNPJ patterns (before 2.3.0) cannot carry an alphanumeric CNPJ customer.
@@ -285,7 +312,15 @@ fn representable(op: &Operation, document: &str) -> bool {
 }
 
 /// Builds (or takes from the cache) the customer's data and wraps the requested page.
-fn respond(app: &App, spec: &ApiSpec, op: &Operation, req: &Req, document: &str) -> HttpResponse {
+/// `now` is the instant the request was checked at, which `meta.requestDateTime` reports.
+fn respond(
+    app: &App,
+    spec: &ApiSpec,
+    op: &Operation,
+    req: &Req,
+    document: &str,
+    now: DateTime<Utc>,
+) -> HttpResponse {
     let Some(ok) = op.declared_response(200) else {
         return error(
             app,
@@ -306,32 +341,47 @@ fn respond(app: &App, spec: &ApiSpec, op: &Operation, req: &Req, document: &str)
             "the 200 response has no schema",
         );
     };
-    let key = format!("{}|{}|{}", spec.base_path, op.id, document);
+    let mut key = String::with_capacity(spec.base_path.len() + op.id.len() + document.len() + 2);
+    for part in [spec.base_path.as_str(), "|", op.id.as_str(), "|", document] {
+        key.push_str(part);
+    }
     let cached = match app.open_finance.cache.inner.get(&key) {
         Some(c) => c,
         None => {
-            let c = Arc::new(build(app, spec, op, schema, document));
+            let c = Arc::new(Entry {
+                data: build(app, spec, op, schema, document),
+                declares_totals: schema["properties"]["meta"]["properties"]
+                    .get("totalRecords")
+                    .is_some(),
+                paged: op.parameter(ParamLocation::Query, "page").is_some(),
+                content_type: HeaderValue::from_str(
+                    ok.content_type.as_deref().unwrap_or("application/json"),
+                )
+                .ok(),
+                version: declares_version(op, 200)
+                    .then(|| HeaderValue::from_str(&spec.version).ok())
+                    .flatten(),
+            });
             app.open_finance.cache.inner.insert(key, c.clone());
             c
         }
     };
 
-    let origin = req.origin(app.config.public_url.as_deref());
-    let self_base = format!("{origin}{}", req.path);
-    let meta_props = &schema["properties"]["meta"]["properties"];
-    let declares_totals = meta_props.get("totalRecords").is_some();
-    let paged = op.parameter(ParamLocation::Query, "page").is_some();
+    let mut self_base = req.origin(app.config.public_url.as_deref());
+    self_base.push_str(&req.path);
 
+    // The body is written straight into bytes around the cached records; `links` and `meta` are
+    // small, and building serde_json Values for them cost more than the rest of the handler.
     let mut body = Vec::with_capacity(4096);
     body.extend_from_slice(b"{\"data\":");
-    let (links, total_records, total_pages) = match cached.as_ref() {
+    let (paging, total_records, total_pages) = match &cached.data {
         Cached::Object(bytes) => {
             body.extend_from_slice(bytes);
-            (json!({"self": self_base}), 1usize, 1usize)
+            (None, 1usize, 1usize)
         }
-        Cached::Records(items) if !paged => {
+        Cached::Records(items) if !cached.paged => {
             push_items(&mut body, items);
-            (json!({"self": self_base}), items.len(), 1)
+            (None, items.len(), 1)
         }
         Cached::Records(items) => {
             let page: usize = req
@@ -359,28 +409,92 @@ fn respond(app: &App, spec: &ApiSpec, op: &Operation, req: &Req, document: &str)
             let start = (page - 1) * size;
             let end = (start + size).min(total);
             push_items(&mut body, &items[start..end]);
-            (page_links(&self_base, page, size, pages), total, pages)
+            (Some((page, size)), total, pages)
         }
     };
     body.extend_from_slice(b",\"links\":");
-    let _ = serde_json::to_writer(&mut body, &links);
-    let mut meta = Map::new();
-    if declares_totals {
-        meta.insert("totalRecords".into(), json!(total_records));
-        meta.insert("totalPages".into(), json!(total_pages));
+    match paging {
+        Some((page, size)) => write_page_links(&mut body, &self_base, page, size, total_pages),
+        None => {
+            body.extend_from_slice(b"{\"self\":");
+            push_json_str(&mut body, &self_base);
+            body.push(b'}');
+        }
     }
-    meta.insert(
-        "requestDateTime".into(),
-        json!(ofb_datetime(app.clock.now())),
-    );
-    body.extend_from_slice(b",\"meta\":");
-    let _ = serde_json::to_writer(&mut body, &Value::Object(meta));
-    body.push(b'}');
+    body.extend_from_slice(b",\"meta\":{");
+    if cached.declares_totals {
+        body.extend_from_slice(b"\"totalRecords\":");
+        push_number(&mut body, total_records);
+        body.extend_from_slice(b",\"totalPages\":");
+        push_number(&mut body, total_pages);
+        body.push(b',');
+    }
+    body.extend_from_slice(b"\"requestDateTime\":");
+    push_json_str(&mut body, &ofb_datetime(now));
+    body.extend_from_slice(b"}}");
 
-    let content_type = ok.content_type.as_deref().unwrap_or("application/json");
-    let mut response = http::bytes_response(StatusCode::OK, content_type, Bytes::from(body));
-    declared_headers(&mut response, spec, op, 200);
+    let mut response = http::typed_response(
+        StatusCode::OK,
+        cached.content_type.clone(),
+        Bytes::from(body),
+    );
+    if let Some(v) = &cached.version {
+        response.headers_mut().insert(http::X_V, v.clone());
+    }
     response
+}
+
+/// A number as JSON writes it, without the formatting machinery.
+fn push_number(out: &mut Vec<u8>, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// A JSON string with serde_json's escaping (the same bytes a `Value::String` serialises to).
+fn push_json_str(body: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *body, s);
+}
+
+/// [`page_links`] written straight into a body: same keys, order and escaping, no `Value`.
+fn write_page_links(body: &mut Vec<u8>, base: &str, page: usize, size: usize, pages: usize) {
+    let mut first = true;
+    let mut link = |body: &mut Vec<u8>, name: &str, p: usize| {
+        body.extend_from_slice(if first { b"{\"" } else { b",\"" });
+        first = false;
+        body.extend_from_slice(name.as_bytes());
+        body.extend_from_slice(b"\":");
+        // JSON escaping works character by character: the escaped base with its closing quote
+        // taken off, then the query (ASCII letters and digits, nothing to escape), is the escaped
+        // URL, without building the URL first.
+        push_json_str(body, base);
+        body.pop();
+        body.extend_from_slice(b"?page=");
+        push_number(body, p);
+        body.extend_from_slice(b"&page-size=");
+        push_number(body, size);
+        body.push(b'"');
+    };
+    link(body, "self", page);
+    if page > 1 {
+        link(body, "first", 1);
+        link(body, "prev", page - 1);
+    }
+    if page < pages {
+        link(body, "next", page + 1);
+        link(body, "last", pages);
+    }
+    body.push(b'}');
 }
 
 fn push_items(body: &mut Vec<u8>, items: &[Bytes]) {
@@ -496,5 +610,30 @@ mod tests {
         assert_eq!(l["prev"], "http://h/x?page=2&page-size=25");
         let l = page_links("http://h/x", 1, 25, 1);
         assert_eq!(l.as_object().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn numbers_are_written_as_json_writes_them() {
+        for n in [0usize, 7, 10, 25, 999, 1_000_000, usize::MAX] {
+            let mut out = Vec::new();
+            push_number(&mut out, n);
+            assert_eq!(out, serde_json::to_vec(&n).unwrap());
+        }
+    }
+
+    #[test]
+    fn written_links_are_the_bytes_of_page_links() {
+        // Hosts come from the request: escaping must match serde_json's exactly.
+        for base in ["http://h/x", "http://a\"b\\c/é/\u{1}"] {
+            for (page, pages) in [(1, 1), (1, 3), (2, 3), (3, 3)] {
+                let mut written = Vec::new();
+                write_page_links(&mut written, base, page, 25, pages);
+                let expected = serde_json::to_vec(&page_links(base, page, 25, pages)).unwrap();
+                assert_eq!(
+                    String::from_utf8(written).unwrap(),
+                    String::from_utf8(expected).unwrap()
+                );
+            }
+        }
     }
 }

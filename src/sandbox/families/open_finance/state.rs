@@ -65,23 +65,34 @@ impl Consent {
     /// (`CONSENT_MAX_DATE_REACHED`), both by the institution, at the moment it happened.
     pub fn at(&self, now: DateTime<Utc>) -> Consent {
         let mut c = self.clone();
-        match c.status {
-            ConsentStatus::AwaitingAuthorisation => {
-                let deadline = c.created + AUTHORISATION_WINDOW;
-                if now >= deadline {
-                    c.reject_at(deadline, "ASPSP", "CONSENT_EXPIRED", None);
-                }
-            }
-            ConsentStatus::Authorised => {
-                if let Some(exp) = c.expiration
-                    && now >= exp
-                {
-                    c.reject_at(exp, "ASPSP", "CONSENT_MAX_DATE_REACHED", None);
-                }
-            }
-            ConsentStatus::Rejected => {}
+        if let Some((when, code)) = self.timeout(now) {
+            c.reject_at(when, "ASPSP", code, None);
         }
         c
+    }
+
+    /// The status and rejection code `at(now)` would show, without cloning the consent: the data
+    /// APIs ask this on every request.
+    pub fn status_at(&self, now: DateTime<Utc>) -> (ConsentStatus, Option<&'static str>) {
+        match self.timeout(now) {
+            Some((_, code)) => (ConsentStatus::Rejected, Some(code)),
+            None => (self.status, self.rejection.as_ref().map(|r| r.code)),
+        }
+    }
+
+    /// When and why the institution rejected this consent by `now`, if a timeout applies.
+    fn timeout(&self, now: DateTime<Utc>) -> Option<(DateTime<Utc>, &'static str)> {
+        match self.status {
+            ConsentStatus::AwaitingAuthorisation => {
+                let deadline = self.created + AUTHORISATION_WINDOW;
+                (now >= deadline).then_some((deadline, "CONSENT_EXPIRED"))
+            }
+            ConsentStatus::Authorised => self
+                .expiration
+                .filter(|exp| now >= *exp)
+                .map(|exp| (exp, "CONSENT_MAX_DATE_REACHED")),
+            ConsentStatus::Rejected => None,
+        }
     }
 
     pub fn reject_at(
@@ -205,6 +216,14 @@ mod tests {
         assert_eq!(later.status, ConsentStatus::Rejected);
         assert_eq!(later.rejection.unwrap().code, "CONSENT_EXPIRED");
         assert_eq!(later.status_updated, t0 + AUTHORISATION_WINDOW);
+        assert_eq!(
+            c.status_at(t0 + Duration::minutes(61)),
+            (ConsentStatus::Rejected, Some("CONSENT_EXPIRED"))
+        );
+        assert_eq!(
+            c.status_at(t0 + Duration::minutes(59)),
+            (ConsentStatus::AwaitingAuthorisation, None)
+        );
     }
 
     #[test]
@@ -215,6 +234,10 @@ mod tests {
         let later = c.at(t0 + Duration::days(31));
         assert_eq!(later.status, ConsentStatus::Rejected);
         assert_eq!(later.rejection.unwrap().code, "CONSENT_MAX_DATE_REACHED");
+        assert_eq!(
+            c.status_at(t0 + Duration::days(31)),
+            (ConsentStatus::Rejected, Some("CONSENT_MAX_DATE_REACHED"))
+        );
         assert_eq!(
             c.at(t0 + Duration::days(1)).status,
             ConsentStatus::Authorised
