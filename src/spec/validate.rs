@@ -24,6 +24,9 @@ pub struct Finding {
     pub message: String,
 }
 
+/// Longest message quoted in full; longer ones quote the start of the value only.
+const MESSAGE_LIMIT: usize = 240;
+
 /// A compiled schema together with the OpenAPI form it came from (the semantic checks read its hints).
 pub struct SchemaValidator {
     validator: jsonschema::Validator,
@@ -84,10 +87,21 @@ impl SchemaValidator {
     pub fn schema_findings(&self, body: &Value) -> Vec<Finding> {
         self.validator
             .iter_errors(body)
-            .map(|e| Finding {
-                pointer: e.instance_path().as_str().to_string(),
-                keyword: e.kind().keyword().to_string(),
-                message: e.to_string(),
+            .map(|e| {
+                let full = e.to_string();
+                // A wrong type on a whole array or object would quote all of it: say what is wrong
+                // and quote only the start.
+                let message = if full.chars().count() > MESSAGE_LIMIT {
+                    let preview: String = e.instance().to_string().chars().take(60).collect();
+                    format!("{} (value: {preview}…)", e.masked())
+                } else {
+                    full
+                };
+                Finding {
+                    pointer: e.instance_path().as_str().to_string(),
+                    keyword: e.kind().keyword().to_string(),
+                    message,
+                }
             })
             .collect()
     }
@@ -337,6 +351,16 @@ mod tests {
         );
         let missing = v.findings(&json!({}));
         assert_eq!(missing[0].keyword, "required");
+    }
+
+    #[test]
+    fn messages_about_big_values_quote_only_their_start() {
+        let v = SchemaValidator::compile(&json!({"type": "object"})).unwrap();
+        let big: Vec<String> = (0..200).map(|i| format!("item-{i}")).collect();
+        let f = v.findings(&json!(big));
+        assert_eq!(f[0].keyword, "type");
+        assert!(f[0].message.chars().count() < 200, "{}", f[0].message);
+        assert!(f[0].message.contains("object"), "{}", f[0].message);
     }
 
     #[test]
