@@ -500,6 +500,57 @@ async fn date_within(w: &mut CheckWorld, minutes: i64) -> StepResult {
     )
 }
 
+/// The headers the operation's response declares: required ones present, and every one present
+/// valid against its schema (`Cache-Control` patterns, `Retry-After` digits and the like).
+#[then("the response headers match its spec")]
+async fn headers_match_spec(w: &mut CheckWorld) -> StepResult {
+    let (label, op) = match operation_of_last(w) {
+        Ok(x) => x,
+        Err(e) => return w.fail(e, None, None, Vec::new()),
+    };
+    let last = w.last()?.clone();
+    let Some(response) = op.response(last.status) else {
+        return w.fail(
+            format!("{} ({label}) does not declare HTTP {}", op.id, last.status),
+            None,
+            Some(last.status.to_string()),
+            Vec::new(),
+        );
+    };
+    for h in &response.headers {
+        match last.header(&h.name) {
+            None if h.required => {
+                return w.fail(
+                    format!(
+                        "response header {} is missing ({} {} declares it required)",
+                        h.name, op.id, response.status
+                    ),
+                    Some(h.name.clone()),
+                    Some("(absent)".into()),
+                    Vec::new(),
+                );
+            }
+            None => {}
+            Some(value) => {
+                let findings = h
+                    .validator
+                    .as_ref()
+                    .map(|v| v.schema_findings(&Value::from(value)))
+                    .unwrap_or_default();
+                if let Some(f) = findings.first() {
+                    let message = format!(
+                        "response header {} does not match its schema in {} {} ({}): {}",
+                        h.name, op.id, response.status, f.keyword, f.message
+                    );
+                    let value = value.to_string();
+                    return w.fail(message, None, Some(value), to_findings(findings));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[then("the content type is JSON")]
 async fn content_type_json(w: &mut CheckWorld) -> StepResult {
     let got = w
