@@ -1869,6 +1869,8 @@ mod tests {
     #[tokio::test]
     async fn the_receiver_keeps_deliveries_and_stops_when_dropped() {
         let receiver = Receiver::start().await.unwrap();
+        // reqwest is built without a crypto provider; any client needs one installed first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         let event = json!({"eventName": "CUSTOMER_WAS_APPROVED", "data": {"documentNumber": "52998224725"}});
         let r = client
