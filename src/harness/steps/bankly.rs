@@ -81,6 +81,9 @@ const VOLATILE_FIELDS: &[&str] = &["reference", "requestDateTime", "meta", "link
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 const DUPLICATE_GRACE: Duration = Duration::from_millis(400);
 
+/// The longest Retry-After a token request waits out before trying once more.
+const MAX_TOKEN_RETRY_WAIT_SECONDS: u64 = 10;
+
 /// Sandbox-clock seconds per step while waiting for an analysis to end (the default KYC delay is 30).
 const CLOCK_STEP_SECONDS: u64 = 10;
 
@@ -607,7 +610,20 @@ impl CheckWorld {
         }
         let wanted = scopes.unwrap_or_else(|| every_scope(&ctx)).join(" ");
         let form = self.token_form(&wanted)?;
-        self.post_token_form(form).await?;
+        self.post_token_form(form.clone()).await?;
+        // Token requests carry no bearer, so a target may count them all against one caller: a
+        // run with many scenarios can meet the limit. Honour a short Retry-After once.
+        let wait = self
+            .last()?
+            .header("retry-after")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|s| *s <= MAX_TOKEN_RETRY_WAIT_SECONDS);
+        if self.last()?.status == 429
+            && let Some(seconds) = wait
+        {
+            tokio::time::sleep(Duration::from_secs(seconds)).await;
+            self.post_token_form(form).await?;
+        }
         let last = self.last()?.clone();
         if last.status == 200 {
             return match last.json.as_ref().and_then(|b| b["access_token"].as_str()) {
