@@ -502,14 +502,14 @@ async fn date_within(w: &mut CheckWorld, minutes: i64) -> StepResult {
 
 /// The response headers the operation declares for this status: each required one present, each
 /// present one valid by its schema; `x-v` must also be a real version (MAJOR.MINOR.PATCH).
-#[then("the response headers match the spec")]
+#[then(regex = r"^the response headers match (?:the|its) spec$")]
 async fn headers_match_spec(w: &mut CheckWorld) -> StepResult {
     let (label, op) = match operation_of_last(w) {
         Ok(x) => x,
         Err(e) => return w.fail(e, None, None, Vec::new()),
     };
     let last = w.last()?.clone();
-    let Some(response) = op.declared_response(last.status) else {
+    let Some(response) = op.response(last.status) else {
         return w.fail(
             format!("{} ({label}) does not declare HTTP {}", op.id, last.status),
             None,

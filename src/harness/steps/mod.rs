@@ -58,9 +58,11 @@ impl CheckWorld {
         url_path(url)
     }
 
-    /// Sends a request with the Open Finance request headers (a fresh `x-fapi-interaction-id`,
-    /// `x-fapi-auth-date`, `x-fapi-customer-ip-address`) and the scenario's extra headers, keeping
-    /// the answer as [`CheckWorld::last`]. A transport failure fails the step with its evidence.
+    /// Sends a request with its family's request headers (Open Finance: a fresh
+    /// `x-fapi-interaction-id`, `x-fapi-auth-date`, `x-fapi-customer-ip-address`; Bankly:
+    /// `api-version` and a fresh `x-correlation-id`) and the scenario's extra headers, keeping the
+    /// answer as [`CheckWorld::last`]. Placeholders in `path` are filled first. A transport failure
+    /// fails the step with its evidence.
     pub async fn request(
         &mut self,
         method: &str,
@@ -69,21 +71,33 @@ impl CheckWorld {
         body: Option<(&str, Vec<u8>)>,
     ) -> StepResult {
         let ctx = self.ctx()?;
-        let url = self.url_for(path)?;
-        let mut headers: Vec<(String, String)> = vec![
-            ("accept".into(), "application/json".into()),
-            (
-                "x-fapi-interaction-id".into(),
-                uuid::Uuid::new_v4().to_string(),
-            ),
-            (
-                "x-fapi-auth-date".into(),
-                httpdate::fmt_http_date(std::time::SystemTime::now()).replace("GMT", "UTC"),
-            ),
-            // TEST-NET-2 (RFC 5737): an address that belongs to nobody.
-            ("x-fapi-customer-ip-address".into(), "198.51.100.119".into()),
-        ];
+        let path = self.fill_placeholders(path)?;
+        let url = self.url_for(&path)?;
+        let bankly = if path.starts_with('/') {
+            path.starts_with("/bankly/")
+        } else {
+            url.starts_with(&format!("{}/", ctx.target.bankly_base))
+        };
+        let mut headers: Vec<(String, String)> = vec![("accept".into(), "application/json".into())];
+        if bankly {
+            headers.extend(bankly::request_headers());
+        } else {
+            headers.extend([
+                (
+                    "x-fapi-interaction-id".into(),
+                    uuid::Uuid::new_v4().to_string(),
+                ),
+                (
+                    "x-fapi-auth-date".into(),
+                    httpdate::fmt_http_date(std::time::SystemTime::now()).replace("GMT", "UTC"),
+                ),
+                // TEST-NET-2 (RFC 5737): an address that belongs to nobody.
+                ("x-fapi-customer-ip-address".into(), "198.51.100.119".into()),
+            ]);
+        }
         let token = match auth {
+            // Bankly and Open Finance tokens live side by side: a scenario may hold both.
+            Auth::Resource if bankly => self.bankly.token.clone(),
             Auth::Resource => self.token.clone(),
             Auth::Client => self.client_token.clone(),
             Auth::None => None,

@@ -70,14 +70,16 @@ impl CheckWorld {
         (br::gen_cpf(&mut rng), br::gen_cnpj(&mut rng, false))
     }
 
-    /// Replaces `{{cpf}}`, `{{cnpj}}`, `{{consentId}}` and `{{now+Nd}}` / `{{now-Nd}}` (days, or `h`
-    /// hours, `m` minutes) in a feature's text.
+    /// Replaces `{{cpf}}`, `{{cnpj}}`, `{{consentId}}`, `{{documentNumber}}` (the scenario's Bankly
+    /// customer) and `{{now+Nd}}` / `{{now-Nd}}` (days, or `h` hours, `m` minutes) in a feature's
+    /// text.
     pub fn fill_placeholders(&self, text: &str) -> Result<String, StepFail> {
         let (cpf, cnpj) = self.documents();
         let mut out = text
             .replace("{{cpf}}", &cpf)
             .replace("{{cnpj}}", &cnpj)
-            .replace("{{consentId}}", self.consent_id.as_deref().unwrap_or(""));
+            .replace("{{consentId}}", self.consent_id.as_deref().unwrap_or(""))
+            .replace("{{documentNumber}}", &self.bankly_document());
         while let Some(start) = out.find("{{now") {
             let Some(len) = out[start..].find("}}") else {
                 break;

@@ -8,7 +8,8 @@
 //! - `GET  /sandbox/bankly/webhooks/configurations` lists configurations (without private keys);
 //! - `GET  /sandbox/bankly/magic-documents` lists the fixtures and `reasons` our reason codes.
 //!
-//! Like the rest of the control API, answers are JSON and errors `{"error", "message"}`.
+//! Like the rest of the control API, answers are JSON and errors `{"error", "message"}`; a refused
+//! KYC move adds `code` (`ILLEGAL_TRANSITION`).
 
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -102,13 +103,22 @@ fn decide(app: &App, req: &Req, document: &str) -> HttpResponse {
             ),
         ),
         Err(e) => {
-            let message = e
+            let (code, message) = e
                 .items
                 .first()
-                .and_then(|(_, _, m)| m.first())
-                .cloned()
+                .map(|(c, _, m)| (c.clone(), m.first().cloned().unwrap_or_default()))
                 .unwrap_or_default();
-            generic_error(e.status, &message)
+            // The code (ILLEGAL_TRANSITION) lets a harness tell a refused move from any other 409
+            // without parsing the message.
+            http::json_response(
+                e.status,
+                "application/json",
+                &json!({
+                    "error": e.status.canonical_reason().unwrap_or("error"),
+                    "code": code,
+                    "message": message,
+                }),
+            )
         }
     }
 }
