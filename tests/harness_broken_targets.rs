@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::failure_of;
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -142,41 +144,6 @@ async fn check_broken(tags: &str, mutate: Mutate) -> RunReport {
     drop(p);
     sandbox.stop().await;
     report
-}
-
-/// The failed scenario named `scenario` (substring) and its failure message.
-fn failure_of(report: &RunReport, scenario: &str) -> String {
-    let s = report
-        .features
-        .iter()
-        .flat_map(|f| &f.scenarios)
-        .find(|s| s.name.contains(scenario))
-        .unwrap_or_else(|| panic!("no scenario \"{scenario}\" ran"));
-    assert_eq!(
-        s.status,
-        Status::Failed,
-        "\"{}\" should fail: {s:?}",
-        s.name
-    );
-    let f = s
-        .steps
-        .iter()
-        .find_map(|st| st.failure.as_ref())
-        .expect("a failing step with a failure");
-    let mut text = f.message.clone();
-    for finding in &f.findings {
-        text.push_str(&format!(
-            " | {} {} {}",
-            finding.pointer, finding.keyword, finding.message
-        ));
-    }
-    if let Some(e) = &f.expected {
-        text.push_str(&format!(" | expected {e}"));
-    }
-    if let Some(a) = &f.actual {
-        text.push_str(&format!(" | actual {a}"));
-    }
-    text
 }
 
 fn with_customer_200(path_part: &'static str, f: fn(&mut Value)) -> Mutate {

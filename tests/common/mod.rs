@@ -250,3 +250,40 @@ pub fn consent_body(cpf: &str, cnpj: Option<&str>, permissions: &[&str]) -> Valu
     }
     json!({"data": data})
 }
+
+/// The failed scenario named `scenario` (substring) of a harness report, and its failure message
+/// with the findings, expected and actual values: what a defect's test asserts on.
+pub fn failure_of(report: &finsandbox::harness::report::RunReport, scenario: &str) -> String {
+    use finsandbox::harness::report::Status;
+    let s = report
+        .features
+        .iter()
+        .flat_map(|f| &f.scenarios)
+        .find(|s| s.name.contains(scenario))
+        .unwrap_or_else(|| panic!("no scenario \"{scenario}\" ran"));
+    assert_eq!(
+        s.status,
+        Status::Failed,
+        "\"{}\" should fail: {s:?}",
+        s.name
+    );
+    let f = s
+        .steps
+        .iter()
+        .find_map(|st| st.failure.as_ref())
+        .expect("a failing step with a failure");
+    let mut text = f.message.clone();
+    for finding in &f.findings {
+        text.push_str(&format!(
+            " | {} {} {}",
+            finding.pointer, finding.keyword, finding.message
+        ));
+    }
+    if let Some(e) = &f.expected {
+        text.push_str(&format!(" | expected {e}"));
+    }
+    if let Some(a) = &f.actual {
+        text.push_str(&format!(" | actual {a}"));
+    }
+    text
+}
