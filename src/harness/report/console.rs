@@ -139,40 +139,29 @@ pub fn summary(report: &RunReport, color: bool) -> String {
         }
     }
 
-    let skipped: Vec<_> = report.scenarios_with(Status::Skipped).collect();
-    if !skipped.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{}",
-            p.status(Status::Skipped, &format!("Skipped ({})", skipped.len()))
-        );
-        for (feature, scenario) in skipped {
-            let _ = writeln!(
-                out,
-                "  {}:{}  {} — {}",
-                clean(&feature.path),
-                scenario.line,
-                clean(&scenario.name),
-                clean(scenario.skip_reason.as_deref().unwrap_or("no reason given"))
-            );
+    // Skipped and waived scenarios are listed alike: where, what, and the reason given.
+    for (status, title) in [(Status::Skipped, "Skipped"), (Status::Waived, "Waived")] {
+        let listed: Vec<_> = report.scenarios_with(status).collect();
+        if listed.is_empty() {
+            continue;
         }
-    }
-
-    let waived: Vec<_> = report.scenarios_with(Status::Waived).collect();
-    if !waived.is_empty() {
         let _ = writeln!(
             out,
             "\n{}",
-            p.status(Status::Waived, &format!("Waived ({})", waived.len()))
+            p.status(status, &format!("{title} ({})", listed.len()))
         );
-        for (feature, scenario) in waived {
+        for (feature, scenario) in listed {
+            let reason = match status {
+                Status::Skipped => scenario.skip_reason.as_deref(),
+                _ => scenario.waiver.as_deref(),
+            };
             let _ = writeln!(
                 out,
                 "  {}:{}  {} — {}",
                 clean(&feature.path),
                 scenario.line,
                 clean(&scenario.name),
-                clean(scenario.waiver.as_deref().unwrap_or("no reason given"))
+                clean(reason.unwrap_or("no reason given"))
             );
         }
     }

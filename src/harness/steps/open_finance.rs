@@ -580,11 +580,16 @@ async fn client_credentials(w: &mut CheckWorld) -> StepResult {
 #[when("I create the consent:")]
 async fn create_consent_with(w: &mut CheckWorld, step: &cucumber::gherkin::Step) -> StepResult {
     let body = w.fill_placeholders(step.docstring.as_deref().unwrap_or(""))?;
+    post_consent(w, body.into_bytes()).await
+}
+
+/// POSTs a consent request with the client token; a created consent becomes the scenario's.
+async fn post_consent(w: &mut CheckWorld, body: Vec<u8>) -> StepResult {
     w.request(
         "POST",
         "/open-banking/consents/v3/consents",
         Auth::Client,
-        Some(("application/json", body.into_bytes())),
+        Some(("application/json", body)),
     )
     .await?;
     if let Some(id) = w
@@ -609,23 +614,7 @@ async fn request_consent(w: &mut CheckWorld, kind: String, permissions: String) 
     if kind == "business" {
         data["businessEntity"] = json!({"document": {"identification": cnpj, "rel": "CNPJ"}});
     }
-    let body = json!({"data": data}).to_string().into_bytes();
-    w.request(
-        "POST",
-        "/open-banking/consents/v3/consents",
-        Auth::Client,
-        Some(("application/json", body)),
-    )
-    .await?;
-    if let Some(id) = w
-        .last()?
-        .json
-        .as_ref()
-        .and_then(|b| b["data"]["consentId"].as_str())
-    {
-        w.consent_id = Some(id.to_string());
-    }
-    Ok(())
+    post_consent(w, json!({"data": data}).to_string().into_bytes()).await
 }
 
 #[when("I revoke the consent")]

@@ -204,24 +204,8 @@ fn create(app: &App, spec: &ApiSpec, op: &Operation, req: &Req, client: String) 
         .as_str()
         .unwrap_or("");
     let cpf_rel = data["loggedUser"]["document"]["rel"].as_str().unwrap_or("");
-    if cpf_rel != "CPF" {
-        return bad_request(
-            app,
-            op,
-            &format!(
-                "loggedUser.document.rel must be CPF, got \"{}\"",
-                printable(cpf_rel)
-            ),
-        );
-    }
-    if !br::is_valid_cpf(cpf) {
-        return bad_request(
-            app,
-            op,
-            &format!(
-                "loggedUser.document.identification \"{cpf}\" is not a valid CPF (check digits)"
-            ),
-        );
+    if let Some(problem) = document_problem("loggedUser", cpf, cpf_rel, "CPF", br::is_valid_cpf) {
+        return bad_request(app, op, &problem);
     }
     let business = data.get("businessEntity").map(|b| {
         (
@@ -232,26 +216,11 @@ fn create(app: &App, spec: &ApiSpec, op: &Operation, req: &Req, client: String) 
             b["document"]["rel"].as_str().unwrap_or("").to_string(),
         )
     });
-    if let Some((cnpj, rel)) = &business {
-        if rel != "CNPJ" {
-            return bad_request(
-                app,
-                op,
-                &format!(
-                    "businessEntity.document.rel must be CNPJ, got \"{}\"",
-                    printable(rel)
-                ),
-            );
-        }
-        if !br::is_valid_cnpj(cnpj) {
-            return bad_request(
-                app,
-                op,
-                &format!(
-                    "businessEntity.document.identification \"{cnpj}\" is not a valid CNPJ (check digits)"
-                ),
-            );
-        }
+    if let Some((cnpj, rel)) = &business
+        && let Some(problem) =
+            document_problem("businessEntity", cnpj, rel, "CNPJ", br::is_valid_cnpj)
+    {
+        return bad_request(app, op, &problem);
     }
 
     let mut permissions: Vec<String> = Vec::new();
@@ -394,6 +363,29 @@ fn create(app: &App, spec: &ApiSpec, op: &Operation, req: &Req, client: String) 
     let mut r = http::json_response(StatusCode::CREATED, content_type_of(op, 201), &body);
     declared_headers(&mut r, spec, op, 201);
     r
+}
+
+/// What is wrong with a `{field}.document` of a consent request: the wrong `rel`, or an
+/// identification whose check digits fail.
+fn document_problem(
+    field: &str,
+    identification: &str,
+    rel: &str,
+    expected_rel: &str,
+    valid: fn(&str) -> bool,
+) -> Option<String> {
+    if rel != expected_rel {
+        return Some(format!(
+            "{field}.document.rel must be {expected_rel}, got \"{}\"",
+            printable(rel)
+        ));
+    }
+    (!valid(identification)).then(|| {
+        format!(
+            "{field}.document.identification \"{}\" is not a valid {expected_rel} (check digits)",
+            printable(identification)
+        )
+    })
 }
 
 fn display_pointer(p: &str) -> String {
