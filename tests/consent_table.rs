@@ -73,13 +73,7 @@ async fn row2_rejected_consent_gets_401() {
     assert_eq!(r.status, 200, "{}", r.text);
     let r = env.customers(&token, IDENT).await;
     assert_eq!(r.status, 401, "{}", r.text);
-    let consent = env
-        .get(
-            &format!("/open-banking/consents/v3/consents/{id}"),
-            Some(&env.client_token().await),
-            Some(&iid()),
-        )
-        .await;
+    let consent = env.read_consent(&id).await;
     assert_eq!(consent.body["data"]["status"], "REJECTED");
     assert_eq!(consent.body["data"]["rejection"]["rejectedBy"], "ASPSP");
     env.stop().await;
@@ -202,24 +196,11 @@ async fn row8_revoked_consent_gets_401_with_a_previously_issued_token() {
         .consent_token(HAPPY_CPF, None, PF_PERMISSIONS, None)
         .await;
     assert_eq!(env.customers(&token, IDENT).await.status, 200);
-    let r = env
-        .http
-        .delete(env.url(&format!("/open-banking/consents/v3/consents/{id}")))
-        .bearer_auth(env.client_token().await)
-        .header("x-fapi-interaction-id", iid())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    let r = env.revoke(&id).await;
+    assert_eq!(r.status, 204, "{}", r.text);
     let r = env.customers(&token, IDENT).await;
     assert_eq!(r.status, 401, "{}", r.text);
-    let consent = env
-        .get(
-            &format!("/open-banking/consents/v3/consents/{id}"),
-            Some(&env.client_token().await),
-            Some(&iid()),
-        )
-        .await;
+    let consent = env.read_consent(&id).await;
     assert_eq!(consent.body["data"]["rejection"]["rejectedBy"], "USER");
     assert_eq!(
         consent.body["data"]["rejection"]["reason"]["code"],
@@ -260,21 +241,10 @@ async fn row8_expired_consent_gets_401() {
         .to_string();
     assert_eq!(env.customers(&access, IDENT).await.status, 200);
     // Two days later the consent is past its expiration (and the access token too).
-    env.control(
-        reqwest::Method::POST,
-        "/sandbox/clock",
-        json!({"advanceSeconds": 2 * 86400}),
-    )
-    .await;
+    env.advance_clock(2 * 86400).await;
     let r = env.customers(&access, IDENT).await;
     assert_eq!(r.status, 401, "{}", r.text);
-    let consent = env
-        .get(
-            &format!("/open-banking/consents/v3/consents/{id}"),
-            Some(&env.client_token().await),
-            Some(&iid()),
-        )
-        .await;
+    let consent = env.read_consent(&id).await;
     assert_eq!(consent.body["data"]["status"], "REJECTED");
     assert_eq!(
         consent.body["data"]["rejection"]["reason"]["code"],
@@ -287,12 +257,7 @@ async fn row8_expired_consent_gets_401() {
 async fn consent_not_authorised_within_sixty_minutes_is_rejected() {
     let env = start().await;
     let id = env.consent(HAPPY_CPF, None, PF_PERMISSIONS).await;
-    env.control(
-        reqwest::Method::POST,
-        "/sandbox/clock",
-        json!({"advanceSeconds": 3601}),
-    )
-    .await;
+    env.advance_clock(3601).await;
     let r = env
         .control(
             reqwest::Method::POST,
@@ -301,13 +266,7 @@ async fn consent_not_authorised_within_sixty_minutes_is_rejected() {
         )
         .await;
     assert_eq!(r.status, 409, "{}", r.text);
-    let consent = env
-        .get(
-            &format!("/open-banking/consents/v3/consents/{id}"),
-            Some(&env.client_token().await),
-            Some(&iid()),
-        )
-        .await;
+    let consent = env.read_consent(&id).await;
     assert_eq!(consent.body["data"]["status"], "REJECTED");
     assert_eq!(
         consent.body["data"]["rejection"]["reason"]["code"],

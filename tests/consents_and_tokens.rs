@@ -378,15 +378,8 @@ async fn refresh_works_until_the_consent_is_revoked() {
             .status,
         200
     );
-    let r = env
-        .http
-        .delete(env.url(&format!("/open-banking/consents/v3/consents/{id}")))
-        .bearer_auth(env.client_token().await)
-        .header("x-fapi-interaction-id", iid())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    let r = env.revoke(&id).await;
+    assert_eq!(r.status, 204, "{}", r.text);
     let r = token_call(
         &env,
         &format!("grant_type=refresh_token&refresh_token={refresh}"),

@@ -9,7 +9,6 @@ mod common;
 use common::failure_of;
 
 use std::collections::HashSet;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -17,9 +16,7 @@ use bytes::Bytes;
 use finsandbox::harness::report::{RunReport, Status};
 use finsandbox::harness::{self, CheckOptions, TargetChoice};
 use http_body_util::{BodyExt, Full};
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response};
-use hyper_util::rt::TokioIo;
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::{Value, json};
 
@@ -67,19 +64,6 @@ impl Defects {
         Defects {
             answer: Arc::new(f),
             ..Defects::none()
-        }
-    }
-}
-
-struct Proxy {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
         }
     }
 }
@@ -203,37 +187,17 @@ async fn handle(
     respond(answer.status, answer.headers, bytes)
 }
 
-async fn proxy(upstream: String, defects: Defects) -> Proxy {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+async fn proxy(upstream: String, defects: Defects) -> common::LoopbackServer {
     let client = common::http_client();
-    let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
     let shared = Arc::new((upstream, client, defects));
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = tokio::select! {
-                a = listener.accept() => match a { Ok(x) => x, Err(_) => continue },
-                _ = &mut rx => break,
-            };
-            let shared = shared.clone();
-            let service = service_fn(move |req| {
-                let shared = shared.clone();
-                async move {
-                    let (upstream, client, defects) = &*shared;
-                    Ok::<_, Infallible>(handle(req, upstream, addr, client, defects).await)
-                }
-            });
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+    common::serve_loopback(move |req, addr| {
+        let shared = shared.clone();
+        async move {
+            let (upstream, client, defects) = &*shared;
+            handle(req, upstream, addr, client, defects).await
         }
-    });
-    Proxy {
-        addr,
-        stop: Some(tx),
-    }
+    })
+    .await
 }
 
 /// Runs the features matching `tags` against the sandbox behind a proxy with `defects`.

@@ -7,17 +7,13 @@ mod common;
 use common::failure_of;
 
 use std::collections::HashMap;
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use finsandbox::harness::report::{RunReport, Status};
 use finsandbox::harness::{self, CheckOptions, TargetChoice};
 use http_body_util::{BodyExt, Full};
-use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use serde_json::Value;
 
 /// A defect: rewrites (path, status, headers, body) of the sandbox's answer.
@@ -32,103 +28,68 @@ struct Answer {
     seen: Arc<Mutex<HashMap<String, Value>>>,
 }
 
-struct Proxy {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-    }
-}
-
-async fn proxy(upstream: String, mutate: Mutate) -> Proxy {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+/// The sandbox behind a proxy applying `mutate` to every answer; stops when dropped.
+async fn proxy(upstream: String, mutate: Mutate) -> common::LoopbackServer {
     let client = common::http_client();
     let seen = Arc::new(Mutex::new(HashMap::new()));
-    let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = tokio::select! {
-                a = listener.accept() => match a { Ok(x) => x, Err(_) => continue },
-                _ = &mut rx => break,
+    common::serve_loopback(move |req: Request<hyper::body::Incoming>, _| {
+        let client = client.clone();
+        let upstream = upstream.clone();
+        let mutate = mutate.clone();
+        let seen = seen.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            let path = parts.uri.path().to_string();
+            let url = format!("{upstream}{}", parts.uri);
+            let mut r = client.request(parts.method.clone(), &url);
+            // Host goes through unchanged, so the sandbox's links point at the proxy and the
+            // harness keeps meeting the defect when it follows them.
+            for (k, v) in &parts.headers {
+                r = r.header(k, v);
+            }
+            let resp = r.body(body.to_vec()).send().await.unwrap();
+            let status = resp.status().as_u16();
+            let headers: Vec<(String, String)> = resp
+                .headers()
+                .iter()
+                .filter(|(k, _)| *k != "content-length")
+                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect();
+            let text = resp.text().await.unwrap_or_default();
+            let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            if status == 200 && path.contains("/customers/") {
+                seen.lock().unwrap().insert(path.clone(), body.clone());
+            }
+            let mut answer = Answer {
+                path,
+                status,
+                headers,
+                body,
+                seen,
             };
-            let client = client.clone();
-            let upstream = upstream.clone();
-            let mutate = mutate.clone();
-            let seen = seen.clone();
-            let service = service_fn(move |req: Request<hyper::body::Incoming>| {
-                let client = client.clone();
-                let upstream = upstream.clone();
-                let mutate = mutate.clone();
-                let seen = seen.clone();
-                async move {
-                    let (parts, body) = req.into_parts();
-                    let body = body
-                        .collect()
-                        .await
-                        .map(|b| b.to_bytes())
-                        .unwrap_or_default();
-                    let path = parts.uri.path().to_string();
-                    let url = format!("{upstream}{}", parts.uri);
-                    let mut r = client.request(parts.method.clone(), &url);
-                    // Host goes through unchanged, so the sandbox's links point at the proxy and
-                    // the harness keeps meeting the defect when it follows them.
-                    for (k, v) in &parts.headers {
-                        r = r.header(k, v);
-                    }
-                    let resp = r.body(body.to_vec()).send().await.unwrap();
-                    let status = resp.status().as_u16();
-                    let headers: Vec<(String, String)> = resp
-                        .headers()
-                        .iter()
-                        .filter(|(k, _)| *k != "content-length")
-                        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
-                        .collect();
-                    let text = resp.text().await.unwrap_or_default();
-                    let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                    if status == 200 && path.contains("/customers/") {
-                        seen.lock().unwrap().insert(path.clone(), body.clone());
-                    }
-                    let mut answer = Answer {
-                        path,
-                        status,
-                        headers,
-                        body,
-                        seen,
-                    };
-                    mutate(&mut answer);
-                    let bytes = if answer.body.is_null() {
-                        Bytes::new()
-                    } else {
-                        Bytes::from(answer.body.to_string())
-                    };
-                    let mut out = Response::new(Full::new(bytes));
-                    *out.status_mut() = hyper::StatusCode::from_u16(answer.status).unwrap();
-                    for (k, v) in answer.headers {
-                        out.headers_mut().append(
-                            hyper::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                            hyper::header::HeaderValue::from_str(&v).unwrap(),
-                        );
-                    }
-                    Ok::<_, Infallible>(out)
-                }
-            });
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+            mutate(&mut answer);
+            let bytes = if answer.body.is_null() {
+                Bytes::new()
+            } else {
+                Bytes::from(answer.body.to_string())
+            };
+            let mut out = Response::new(Full::new(bytes));
+            *out.status_mut() = hyper::StatusCode::from_u16(answer.status).unwrap();
+            for (k, v) in answer.headers {
+                out.headers_mut().append(
+                    hyper::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    hyper::header::HeaderValue::from_str(&v).unwrap(),
+                );
+            }
+            out
         }
-    });
-    Proxy {
-        addr,
-        stop: Some(tx),
-    }
+    })
+    .await
 }
 
 /// Runs the features matching `tags` against the sandbox behind a proxy with `mutate`.

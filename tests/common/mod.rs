@@ -287,3 +287,97 @@ pub fn failure_of(report: &finsandbox::harness::report::RunReport, scenario: &st
     }
     text
 }
+
+impl Env {
+    /// `GET /consents/{id}` with a fresh client token.
+    pub async fn read_consent(&self, id: &str) -> Reply {
+        let token = self.client_token().await;
+        self.get(
+            &format!("/open-banking/consents/v3/consents/{id}"),
+            Some(&token),
+            Some(&iid()),
+        )
+        .await
+    }
+
+    /// `DELETE /consents/{id}` with a fresh client token.
+    pub async fn revoke(&self, id: &str) -> Reply {
+        let token = self.client_token().await;
+        reply(
+            self.http
+                .delete(self.url(&format!("/open-banking/consents/v3/consents/{id}")))
+                .bearer_auth(token)
+                .header("x-fapi-interaction-id", iid())
+                .send()
+                .await
+                .expect("DELETE consent"),
+        )
+        .await
+    }
+
+    /// Moves the sandbox clock forward.
+    pub async fn advance_clock(&self, seconds: i64) -> Reply {
+        self.control(
+            reqwest::Method::POST,
+            "/sandbox/clock",
+            json!({"advanceSeconds": seconds}),
+        )
+        .await
+    }
+}
+
+/// A test's own HTTP/1.1 server on 127.0.0.1 (proxies, fake targets); it stops when dropped.
+pub struct LoopbackServer {
+    pub addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// Serves `handler` (given each request and the server's own address) until the returned value is
+/// dropped.
+pub async fn serve_loopback<F, Fut>(handler: F) -> LoopbackServer
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>, std::net::SocketAddr) -> Fut
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    Fut: std::future::Future<Output = hyper::Response<http_body_util::Full<bytes::Bytes>>>
+        + Send
+        + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("loopback port");
+    let addr = listener.local_addr().expect("bound address");
+    let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = tokio::select! {
+                a = listener.accept() => match a { Ok(x) => x, Err(_) => continue },
+                _ = &mut rx => break,
+            };
+            let handler = handler.clone();
+            let service = hyper::service::service_fn(move |req| {
+                let handler = handler.clone();
+                async move { Ok::<_, std::convert::Infallible>(handler(req, addr).await) }
+            });
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    LoopbackServer {
+        addr,
+        stop: Some(tx),
+    }
+}
