@@ -8,6 +8,7 @@
 // built once per request, so its size on the stack does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod br;
 pub mod datagen;
 pub mod harness;
 pub mod sandbox;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::hints::{self, DocumentKind, Hint};
 use super::oas30;
 use super::rules;
-use crate::datagen::br::docs::{is_valid_cnpj, is_valid_cpf};
+use crate::br::{is_valid_cnpj, is_valid_cpf};
 
 /// One thing wrong with a body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
