@@ -4,21 +4,17 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use finsandbox::sandbox::families::bankly::BanklyConfig;
-use finsandbox::sandbox::{self, ForbiddenCodes, SandboxConfig};
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use finsandbox::sandbox::families::PLUGINS;
+use finsandbox::sandbox::family::FamilyOptions;
+use finsandbox::sandbox::{self, SandboxConfig};
 use finsandbox::spec::SpecSelection;
 
 #[derive(Parser)]
 #[command(
     name = "finsandbox",
     version,
-    about = "Mock sandbox and conformance harness for Brazilian financial APIs",
-    long_about = "Mock sandbox and conformance harness for Brazilian financial APIs: Open Finance Brasil \
-                  Customers (v1, v2) with Consents v3, and Bankly customers/KYC.\n\n\
-                  `finsandbox serve` answers every operation with deterministic PT-BR data and real \
-                  consent/KYC state; `finsandbox check` judges any implementation (or the embedded \
-                  sandbox) against the specs and writes reports."
+    about = "Mock sandbox and conformance harness for Brazilian financial APIs"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,11 +38,11 @@ enum Command {
 
 #[derive(Args, Debug)]
 struct ValidateArgs {
-    /// A spec file (an official one as published works) or an embedded spec's name: customers-v2,
-    /// customers-v2.2.1, customers-v1, consents-v3, bankly/customers (see `finsandbox specs`).
+    /// A spec file (an official one as published works) or an embedded spec's name, with or
+    /// without its folder (`finsandbox specs` lists them).
     #[arg(long, value_name = "FILE|NAME")]
     spec: String,
-    /// The operationId, e.g. customersGetPersonalIdentifications.
+    /// The operationId (`finsandbox specs` lists each document's).
     #[arg(long, value_name = "OPERATION_ID")]
     operation: String,
     /// The response status whose schema applies (`default` works too).
@@ -88,17 +84,19 @@ struct SpecArgs {
     /// with the same base path. Repeatable.
     #[arg(long = "spec", value_name = "FILE")]
     spec_files: Vec<PathBuf>,
-    /// Which Customers v2 version answers /open-banking/customers/v2.
-    #[arg(long, value_name = "VERSION", value_parser = ["2.3.0", "2.2.1"])]
-    customers_v2: Option<String>,
 }
 
 impl SpecArgs {
-    fn selection(&self) -> SpecSelection {
+    /// The selection, with the version choices the families' own options made
+    /// (such as a choice between two minor versions of one API).
+    fn selection(&self, matches: Option<&ArgMatches>) -> SpecSelection {
+        let versions = matches
+            .map(|m| PLUGINS.iter().flat_map(|p| p.spec_preferences(m)).collect())
+            .unwrap_or_default();
         SpecSelection {
             dir: self.specs_dir.clone(),
             files: self.spec_files.clone(),
-            customers_v2: self.customers_v2.clone(),
+            versions,
         }
     }
 }
@@ -113,12 +111,10 @@ struct ServeArgs {
     seed: u64,
     #[command(flatten)]
     specs: SpecArgs,
-    /// Directory with personas.yaml and bankly.yaml instead of the embedded fixtures.
+    /// Directory with personas.yaml and the families' fixtures (<family>.yaml) instead of the
+    /// embedded ones.
     #[arg(long, value_name = "DIR")]
     fixtures: Option<PathBuf>,
-    /// Family of the Customers API 403 codes: STATUS_* (default) or STATUS_RESOURCE_*.
-    #[arg(long, value_enum, default_value_t = ForbiddenCodes::Status)]
-    forbidden_codes: ForbiddenCodes,
     /// Scheme and host for absolute links (default: the request's Host header).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
@@ -128,36 +124,6 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 64 * 1024)]
     max_body: usize,
-    /// Bankly: sandbox-clock seconds between the steps of a KYC analysis (0: decided at once).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=315_360_000))]
-    bankly_kyc_delay: u64,
-    /// Bankly: answer 429 beyond 180 requests per 10 s per client.
-    #[arg(long, value_name = "on|off", default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
-    bankly_rate_limit: bool,
-    /// Bankly: wait before the first webhook retry, doubled for each further one (e.g. 0.5).
-    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = parse_seconds)]
-    bankly_webhook_retry_base: std::time::Duration,
-    /// Bankly: attempts per webhook delivery, the first one included.
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
-    bankly_webhook_attempts: u32,
-}
-
-fn parse_on_off(s: &str) -> Result<bool, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "on" | "true" | "yes" => Ok(true),
-        "off" | "false" | "no" => Ok(false),
-        _ => Err(format!("expected on or off, got \"{s}\"")),
-    }
-}
-
-fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
-    let secs: f64 = s
-        .parse()
-        .map_err(|_| format!("expected a number of seconds, got \"{s}\""))?;
-    if !(0.0..=3600.0).contains(&secs) {
-        return Err("expected between 0 and 3600 seconds".into());
-    }
-    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 #[derive(Args, Debug)]
@@ -216,8 +182,32 @@ fn init_logging(filter: &str) {
         .init();
 }
 
+/// The command line with every family's options added to the commands they concern.
+fn command() -> clap::Command {
+    let apis: Vec<String> = PLUGINS
+        .iter()
+        .map(|p| format!("  - {}", p.title()))
+        .collect();
+    let mut cmd = Cli::command().long_about(format!(
+        "Mock sandbox and conformance harness for Brazilian financial APIs:\n{}\n\n\
+         `finsandbox serve` answers every operation with deterministic PT-BR data and the state a \
+         real provider keeps; `finsandbox check` judges any implementation (or the embedded \
+         sandbox) against the specs and writes reports. Documents of no family (`--spec`) are \
+         served as validating mocks.",
+        apis.join("\n")
+    ));
+    for plugin in PLUGINS {
+        cmd = cmd
+            .mut_subcommand("serve", |c| plugin.spec_args(plugin.serve_args(c)))
+            .mut_subcommand("check", |c| plugin.spec_args(c));
+    }
+    cmd
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let sub = matches.subcommand().map(|(_, m)| m.clone());
     init_logging(&cli.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -231,8 +221,8 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args).await,
-            Command::Check(args) => check(args).await,
+            Command::Serve(args) => serve(args, sub.as_ref()).await,
+            Command::Check(args) => check(args, sub.as_ref()).await,
             Command::Validate(args) => validate(args),
             Command::Specs(args) => specs(args),
         }
@@ -246,23 +236,22 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+async fn serve(args: ServeArgs, matches: Option<&ArgMatches>) -> anyhow::Result<ExitCode> {
+    let mut families = FamilyOptions::default();
+    if let Some(m) = matches {
+        for plugin in PLUGINS {
+            plugin.read_serve_args(m, &mut families)?;
+        }
+    }
     let config = SandboxConfig {
         addr: args.addr,
         seed: args.seed,
-        specs: args.specs.selection(),
+        specs: args.specs.selection(matches),
         fixtures_dir: args.fixtures,
-        forbidden_codes: args.forbidden_codes,
         public_url: args.public_url,
         max_body_bytes: args.max_body,
         self_check: args.self_check,
-        bankly: BanklyConfig {
-            kyc_delay_seconds: args.bankly_kyc_delay,
-            rate_limit: args.bankly_rate_limit,
-            webhook_retry_base: args.bankly_webhook_retry_base,
-            webhook_max_attempts: args.bankly_webhook_attempts,
-            ..BanklyConfig::default()
-        },
+        families,
         ..SandboxConfig::default()
     };
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -295,18 +284,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             api.source
         );
     }
-    tracing::info!("  {:<32} {origin}/auth/token", "open-finance/oauth2 token");
-    tracing::info!(
-        "  {:<32} {origin}/bankly/oauth2/token",
-        "bankly/oauth2 token"
-    );
     tracing::info!("  {:<32} {origin}/sandbox", "sandbox control API");
     sandbox::serve_listener(listener, app, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+async fn check(args: CheckArgs, matches: Option<&ArgMatches>) -> anyhow::Result<ExitCode> {
     use finsandbox::harness::report::{console, html, json, junit, mask, snapshot, waivers};
     use finsandbox::harness::{self, CheckOptions, TargetChoice};
     use std::io::IsTerminal;
@@ -321,7 +305,7 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         target,
         features_dir: args.features.clone(),
         tags: args.tags.clone(),
-        specs: args.specs.selection(),
+        specs: args.specs.selection(matches),
         concurrency: args.concurrency,
         progress: true,
         color,
@@ -454,10 +438,13 @@ fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
 
 fn specs(args: SpecsArgs) -> anyhow::Result<ExitCode> {
     use finsandbox::spec::{ApiSpec, SpecSet};
-    let list: Vec<ApiSpec> = match &args.spec {
+    let mut list: Vec<ApiSpec> = match &args.spec {
         Some(name) => vec![ApiSpec::open(name)?],
         None => SpecSet::all_embedded()?,
     };
+    for spec in &mut list {
+        spec.resolve_family(&finsandbox::sandbox::families::Registry)?;
+    }
     match args.format {
         Format::Json => {
             let out: Vec<_> = list
@@ -505,7 +492,7 @@ fn specs(args: SpecsArgs) -> anyhow::Result<ExitCode> {
             }
             if args.spec.is_none() {
                 println!(
-                    "\nCustomers v2 answers with 2.3.0 unless `serve --customers-v2 2.2.1`; `--spec FILE` adds or replaces a document."
+                    "\nWhere documents share a base path, the highest version answers unless a family's option picks another (`serve --help`); `--spec FILE` adds or replaces a document."
                 );
             }
         }

@@ -734,7 +734,11 @@ async fn reset_forgets_registrations_and_tokens() {
 /// The two response examples of the vendor's documentation must be valid for our schema.
 #[test]
 fn vendor_examples_validate_against_the_customer_schema() {
-    let specs = finsandbox::spec::SpecSet::load(&Default::default()).unwrap();
+    let specs = finsandbox::spec::SpecSet::load(
+        &Default::default(),
+        &finsandbox::sandbox::families::Registry,
+    )
+    .unwrap();
     let (_, op) = specs.operation("getCustomer").unwrap();
     let validator = op.response(200).unwrap().validator.as_ref().unwrap();
     let basic = json!({

@@ -311,10 +311,10 @@ async fn token_without_the_endpoint_permission_gets_403() {
 
 #[tokio::test]
 async fn resource_code_family_is_selectable() {
-    let env = start_with(finsandbox::sandbox::SandboxConfig {
-        forbidden_codes: finsandbox::sandbox::ForbiddenCodes::Resource,
-        ..config()
-    })
+    use finsandbox::sandbox::families::open_finance::{ForbiddenCodes, OpenFinanceArgs};
+    let env = start_with(config().family(OpenFinanceArgs {
+        forbidden_codes: ForbiddenCodes::Resource,
+    }))
     .await;
     let (_, token) = env
         .consent_token(BLOCKED_CPF, None, PF_PERMISSIONS, None)

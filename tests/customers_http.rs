@@ -383,10 +383,8 @@ async fn head_is_answered_like_get_without_a_body() {
 #[tokio::test]
 async fn customers_2_2_1_never_emits_an_alphanumeric_cnpj() {
     let v221 = start_with(finsandbox::sandbox::SandboxConfig {
-        specs: finsandbox::spec::SpecSelection {
-            customers_v2: Some("2.2.1".into()),
-            ..Default::default()
-        },
+        specs: finsandbox::spec::SpecSelection::default()
+            .prefer("/open-banking/customers/v2", "2.2.1"),
         ..config()
     })
     .await;

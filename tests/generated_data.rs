@@ -70,10 +70,7 @@ fn the_scan_for_alphanumeric_cnpjs_finds_them() {
 
 fn check_version(customers_v2: &str, base_path: &str) {
     let app = App::new(SandboxConfig {
-        specs: SpecSelection {
-            customers_v2: Some(customers_v2.to_string()),
-            ..SpecSelection::default()
-        },
+        specs: SpecSelection::default().prefer("/open-banking/customers/v2", customers_v2),
         // v1 links must carry a dotted host (see README); harmless for v2.
         public_url: Some("https://api.sandbox.finsandbox.test".into()),
         ..SandboxConfig::default()

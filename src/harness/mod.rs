@@ -195,7 +195,7 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
     quiet_step_panics();
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
-    let specs = SpecSet::load(&options.specs)?;
+    let specs = SpecSet::load(&options.specs, &crate::sandbox::families::Registry)?;
     let features = load_features(options.features_dir.as_deref())?;
     let tags = match &options.tags {
         Some(expr) => Some(

@@ -1,48 +1,35 @@
 //! The sandbox: a hyper/tokio server that answers every operation of the active specs, keeps the
 //! state a real provider keeps, and exposes our control API under `/sandbox`.
 //!
-//! Request path: read (size-limited) -> control API or route table -> family behaviour (or the
-//! generic schema-driven answer) -> optional self-check of the response against its schema.
+//! Every request runs through one [`pipeline`]; what a provider does on top of its specs lives in
+//! its family ([`family`] is the contract, [`families`] the registry); documents of no family are
+//! answered by [`generic`].
 
 pub mod clock;
 pub mod control;
 pub mod families;
+pub mod family;
+pub mod generic;
 pub mod http;
+pub mod oauth;
+pub mod pipeline;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::datagen::PersonaBook;
 use crate::datagen::persona::PersonaFixtures;
-use crate::spec::{RouteMatch, Router, SpecSelection, SpecSet};
+use crate::spec::{ApiSpec, Operation, Router, SpecSelection, SpecSet};
 use clock::Clock;
-use families::Family;
-use http::{HttpResponse, Req};
-
-/// Which family of 403 codes the Customers API answers with (FACTS §1.6: the sources disagree).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ForbiddenCodes {
-    /// `STATUS_PENDING_AUTHORISATION`, `STATUS_TEMPORARY_UNAVAILABLE`, `STATUS_UNAVAILABLE` (the
-    /// "Informações Gerais" table of the Customers API).
-    #[default]
-    Status,
-    /// `STATUS_RESOURCE_PENDING_AUTHORISATION`, ... (the "Orientações" page and the other data APIs).
-    Resource,
-}
+use family::{Family, FamilyOptions, Handler, Init};
 
 /// Everything `finsandbox serve` can be told.
 #[derive(Debug, Clone)]
@@ -50,17 +37,17 @@ pub struct SandboxConfig {
     pub addr: SocketAddr,
     pub seed: u64,
     pub specs: SpecSelection,
-    /// Directory with `personas.yaml` (and the other fixtures) instead of the embedded ones.
+    /// Directory with `personas.yaml` and the families' fixtures instead of the embedded ones.
     pub fixtures_dir: Option<PathBuf>,
-    pub forbidden_codes: ForbiddenCodes,
-    /// Scheme and authority used in absolute links (`links.self`); by default the request's Host.
+    /// Scheme and host used in absolute links (`links.self`); by default the request's Host.
     pub public_url: Option<String>,
     pub max_body_bytes: usize,
     /// Validate every response against its operation's schema and turn violations into 500s.
     pub self_check: bool,
     /// The institution's brand name in generated data.
     pub brand: String,
-    pub bankly: families::bankly::BanklyConfig,
+    /// Each family's own options (its clap `Args` struct), by type.
+    pub families: FamilyOptions,
 }
 
 impl Default for SandboxConfig {
@@ -70,14 +57,34 @@ impl Default for SandboxConfig {
             seed: 42,
             specs: SpecSelection::default(),
             fixtures_dir: None,
-            forbidden_codes: ForbiddenCodes::Status,
             public_url: None,
             max_body_bytes: 64 * 1024,
             self_check: false,
             brand: "Banco Sandbox".into(),
-            bankly: families::bankly::BanklyConfig::default(),
+            families: FamilyOptions::default(),
         }
     }
+}
+
+impl SandboxConfig {
+    /// Sets a family's options (its `Args` struct), as the command line would.
+    pub fn family<T: std::any::Any + Send + Sync>(mut self, options: T) -> SandboxConfig {
+        self.families.set(options);
+        self
+    }
+}
+
+/// A document's operations bound to their family and handlers.
+pub struct BoundSpec {
+    pub family: Arc<dyn Family>,
+    /// By [`Operation::index`].
+    pub handlers: Vec<Handler>,
+}
+
+/// What a routed request runs: its family and its handler.
+pub struct Bound<'a> {
+    pub family: &'a Arc<dyn Family>,
+    pub handler: &'a Handler,
 }
 
 /// Shared state of a running sandbox.
@@ -87,17 +94,21 @@ pub struct App {
     pub router: Router,
     pub clock: Clock,
     pub personas: PersonaBook,
-    pub open_finance: families::open_finance::OpenFinance,
-    pub bankly: families::bankly::Bankly,
     /// The institution's group CNPJs, fixed per seed (`companiesCnpj`, `companyCnpj`).
     pub institution_cnpjs: Vec<String>,
+    families: Vec<Arc<dyn Family>>,
+    generic: Arc<dyn Family>,
+    /// By [`ApiSpec::index`].
+    bound: Vec<BoundSpec>,
+    /// Base paths longest first, for the errors of requests no operation matches.
+    owners: Vec<(String, usize)>,
 }
 
 const EMBEDDED_PERSONAS: &str = include_str!("../../fixtures/personas.yaml");
 
 impl App {
     pub fn new(config: SandboxConfig) -> anyhow::Result<App> {
-        let specs = SpecSet::load(&config.specs)?;
+        let specs = SpecSet::load(&config.specs, &families::Registry)?;
         let fixtures_text = match &config.fixtures_dir {
             Some(dir) => {
                 let path = dir.join("personas.yaml");
@@ -118,8 +129,35 @@ impl App {
                 }
             }
         }
+        let init = Init {
+            config: &config,
+            seed: config.seed,
+            fixtures_dir: config.fixtures_dir.as_deref(),
+        };
+        let mut built: Vec<Arc<dyn Family>> = Vec::new();
+        for plugin in families::PLUGINS {
+            built.push(
+                plugin
+                    .build(&init)
+                    .map_err(|e| anyhow::anyhow!("family {}: {e:#}", plugin.name()))?,
+            );
+        }
+        let generic: Arc<dyn Family> = Arc::new(generic::Generic);
+        let mut bound = Vec::with_capacity(specs.apis.len());
+        let mut owners = Vec::new();
+        for spec in &specs.apis {
+            let family = built
+                .iter()
+                .find(|f| f.name() == spec.family)
+                .cloned()
+                .unwrap_or_else(|| generic.clone());
+            let table = family.clone().handlers(spec);
+            let handlers = family::bind(family.name(), spec, table).map_err(anyhow::Error::msg)?;
+            owners.push((spec.base_path.clone(), bound.len()));
+            bound.push(BoundSpec { family, handlers });
+        }
+        owners.sort_by_key(|(base, _)| std::cmp::Reverse(base.len()));
         let router = specs.router();
-        let bankly = families::bankly::Bankly::new(&config, config.fixtures_dir.as_deref())?;
         let mut rng = crate::datagen::rng_for(config.seed, "institution", "cnpj");
         let institution_cnpjs = (0..3)
             .map(|_| crate::datagen::br::gen_cnpj(&mut rng, false))
@@ -127,8 +165,10 @@ impl App {
         Ok(App {
             institution_cnpjs,
             personas: PersonaBook::new(config.seed, fixtures),
-            open_finance: families::open_finance::OpenFinance::new(),
-            bankly,
+            families: built,
+            generic,
+            bound,
+            owners,
             router,
             specs,
             clock: Clock::default(),
@@ -139,7 +179,7 @@ impl App {
     /// What generated data is about: one customer, one of their records, this institution.
     pub fn gen_context<'a>(
         &'a self,
-        spec: &crate::spec::ApiSpec,
+        spec: &ApiSpec,
         persona: &'a crate::datagen::Persona,
         record: usize,
     ) -> crate::datagen::GenContext<'a> {
@@ -153,11 +193,53 @@ impl App {
         }
     }
 
-    /// Forgets every consent, token, registration and delivery, and rewinds the clock.
+    /// Forgets every family's resources and rewinds the clock.
     pub fn reset(&self) {
-        self.open_finance.reset();
-        self.bankly.reset();
+        for f in &self.families {
+            f.reset();
+        }
         self.clock.reset();
+    }
+
+    /// The running families, in registry order.
+    pub fn families(&self) -> &[Arc<dyn Family>] {
+        &self.families
+    }
+
+    /// A running family by its type (tests and the family's own control routes use this).
+    pub fn family<T: 'static>(&self) -> Option<&T> {
+        self.families
+            .iter()
+            .find_map(|f| f.as_any().downcast_ref::<T>())
+    }
+
+    pub fn family_named(&self, name: &str) -> Option<&Arc<dyn Family>> {
+        self.families.iter().find(|f| f.name() == name)
+    }
+
+    pub fn generic(&self) -> Arc<dyn Family> {
+        self.generic.clone()
+    }
+
+    /// The family and handler of a routed operation.
+    pub fn bound<'a>(&'a self, spec: &ApiSpec, op: &Operation) -> Bound<'a> {
+        let b = &self.bound[spec.index];
+        Bound {
+            family: &b.family,
+            handler: &b.handlers[op.index],
+        }
+    }
+
+    /// The family (and document) whose base path is the longest prefix of `path`.
+    pub fn owner_of(&self, path: &str) -> Option<(&Arc<dyn Family>, &Arc<ApiSpec>)> {
+        self.owners
+            .iter()
+            .find(|(base, _)| {
+                !base.is_empty()
+                    && path.starts_with(base.as_str())
+                    && matches!(path.as_bytes().get(base.len()), None | Some(b'/'))
+            })
+            .map(|(_, i)| (&self.bound[*i].family, &self.specs.apis[*i]))
     }
 }
 
@@ -225,7 +307,9 @@ pub async fn serve_listener(
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
-    families::bankly::spawn_background(app.clone());
+    for f in app.families() {
+        f.clone().start(Arc::downgrade(&app));
+    }
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -240,10 +324,7 @@ pub async fn serve_listener(
                 };
                 let _ = stream.set_nodelay(true);
                 let app = app.clone();
-                let service = service_fn(move |req| {
-                    let app = app.clone();
-                    async move { Ok::<_, Infallible>(handle(app, req, Some(peer)).await) }
-                });
+                let service = service_fn(move |req| pipeline::serve(app.clone(), req, Some(peer)));
                 let conn = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(Duration::from_secs(30))
@@ -259,160 +340,13 @@ pub async fn serve_listener(
         }
     }
     drop(listener);
-    families::bankly::stop_background(&app);
+    for f in app.families() {
+        f.stop();
+    }
     tokio::select! {
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(Duration::from_secs(10)) => {
             tracing::warn!("in-flight requests did not finish within 10 s");
         }
     }
-}
-
-async fn read_body(
-    req: Request<Incoming>,
-    limit: usize,
-) -> Result<(hyper::http::request::Parts, Bytes), StatusCode> {
-    let (parts, body) = req.into_parts();
-    if let Some(len) = parts
-        .headers
-        .get(hyper::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        && len > limit as u64
-    {
-        return Err(StatusCode::PAYLOAD_TOO_LARGE);
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok((parts, collected.to_bytes())),
-        Err(e)
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            Err(StatusCode::PAYLOAD_TOO_LARGE)
-        }
-        Err(_) => Err(StatusCode::BAD_REQUEST),
-    }
-}
-
-/// One request, start to end. Never panics on input; every rejection has its family's error shape.
-pub async fn handle(
-    app: Arc<App>,
-    req: Request<Incoming>,
-    peer: Option<SocketAddr>,
-) -> HttpResponse {
-    let path = req.uri().path().to_string();
-    let family = Family::for_path(&path);
-    let (parts, body) = match read_body(req, app.config.max_body_bytes).await {
-        Ok(x) => x,
-        Err(status) => {
-            let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                format!(
-                    "the request body is larger than the sandbox accepts ({} bytes)",
-                    app.config.max_body_bytes
-                )
-            } else {
-                "the request body could not be read".to_string()
-            };
-            return family.error(&app, status, None, &detail);
-        }
-    };
-    let raw_query = parts.uri.query().map(str::to_string);
-    let mut req = Req {
-        method: parts.method,
-        query: http::parse_query(raw_query.as_deref()),
-        raw_query,
-        path,
-        headers: parts.headers,
-        body,
-        params: Vec::new(),
-        peer,
-    };
-
-    if let Some(response) = families::unrouted(&app, &req) {
-        return response;
-    }
-    if req.path == "/sandbox" || req.path.starts_with("/sandbox/") {
-        return control::handle(&app, &req);
-    }
-
-    let (spec, operation) = match app.router.find(req.method.as_str(), &req.path) {
-        RouteMatch::Found {
-            spec,
-            operation,
-            params,
-        } => {
-            req.params = params;
-            (spec.clone(), operation.clone())
-        }
-        RouteMatch::MethodNotAllowed { allowed } => {
-            let detail = format!(
-                "{} is not supported on {}; allowed: {}",
-                req.method,
-                req.path,
-                allowed.join(", ")
-            );
-            let mut response =
-                family.error(&app, StatusCode::METHOD_NOT_ALLOWED, Some(&req), &detail);
-            http::set_header(&mut response, "allow", &allowed.join(", "));
-            return response;
-        }
-        RouteMatch::NotFound => {
-            let detail = format!("no operation at {} {}", req.method, req.path);
-            return family.error(&app, StatusCode::NOT_FOUND, Some(&req), &detail);
-        }
-    };
-
-    let mut response = Family::for_spec(&spec).handle(&app, &spec, &operation, &req);
-    if app.config.self_check {
-        response = self_check(&operation, response);
-    }
-    if req.method == hyper::Method::HEAD {
-        *response.body_mut() = Full::new(Bytes::new());
-    }
-    response
-}
-
-/// Judges our own answer by the spec. Used by the test suite: a sandbox that contradicts its spec
-/// must fail loudly, not teach clients the wrong shape.
-fn self_check(operation: &crate::spec::Operation, response: HttpResponse) -> HttpResponse {
-    let status = response.status().as_u16();
-    let Some(spec) = operation
-        .declared_response(status)
-        .or_else(|| operation.response(status))
-    else {
-        tracing::error!(op = %operation.id, status, "status not declared by the spec");
-        return http::json_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "application/json",
-            &json!({"selfCheck": format!("{} answered {status}, which its spec does not declare", operation.id)}),
-        );
-    };
-    let Some(validator) = &spec.validator else {
-        return response;
-    };
-    let body = response.body().clone();
-    let bytes = futures::executor::block_on(body.collect())
-        .map(|c| c.to_bytes())
-        .unwrap_or_default();
-    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return http::json_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "application/json",
-                &json!({"selfCheck": format!("{} answered {status} with a body that is not JSON: {e}", operation.id)}),
-            );
-        }
-    };
-    let findings = validator.findings(&value);
-    if findings.is_empty() {
-        return response;
-    }
-    tracing::error!(op = %operation.id, status, ?findings, "response violates the spec");
-    http::json_response(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "application/json",
-        &json!({"selfCheck": format!("{} answered {status} with a body that violates its schema", operation.id),
-                "findings": findings, "body": value}),
-    )
 }

@@ -94,6 +94,9 @@ pub struct RequestBodySpec {
 
 #[derive(Debug)]
 pub struct Operation {
+    /// Position in [`ApiSpec::operations`]: families bind handlers by it, so a request finds its
+    /// handler without hashing.
+    pub index: usize,
     pub id: String,
     pub method: String,
     /// Path as written in the document (`/personal/identifications`).
@@ -143,10 +146,13 @@ impl Operation {
 
 #[derive(Debug)]
 pub struct ApiSpec {
+    /// Position in the [`SpecSet`] it was loaded into.
+    pub index: usize,
     /// Where it came from: `embedded:specs/...` or a file path as given.
     pub source: String,
     pub title: String,
-    /// `open-finance`, `bankly`, or `generic` (served from the schemas alone).
+    /// The provider family that serves it (`x-finsandbox.family`, or recognised from the base
+    /// path by a [`Catalog`]); `generic` when none claims it.
     pub family: String,
     /// `customers`, `consents`, ...
     pub api: String,
@@ -233,13 +239,18 @@ impl ApiSpec {
                 .map(server_path)
                 .unwrap_or_default(),
         };
-        let (family, api) = match (
-            ext.get("family").and_then(Value::as_str),
-            ext.get("api").and_then(Value::as_str),
-        ) {
-            (Some(f), Some(a)) => (f.to_string(), a.to_string()),
-            _ => infer_family(&base_path),
-        };
+        // Official documents carry no `x-finsandbox`: a catalog of families recognises them later
+        // by their base path ([`ApiSpec::resolve_family`]).
+        let family = ext
+            .get("family")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let api = ext
+            .get("api")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| last_segment(&base_path));
 
         let mut operations = Vec::new();
         if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
@@ -247,8 +258,9 @@ impl ApiSpec {
                 let shared_params = item.get("parameters");
                 for method in ["get", "put", "post", "delete", "patch", "head", "options"] {
                     let Some(op) = item.get(method) else { continue };
-                    let operation =
+                    let mut operation =
                         build_operation(source, &base_path, path, method, op, shared_params)?;
+                    operation.index = operations.len();
                     operations.push(Arc::new(operation));
                 }
             }
@@ -263,6 +275,7 @@ impl ApiSpec {
                 .any(|s| admits_alphanumeric_cnpj(s, None, None))
         });
         Ok(ApiSpec {
+            index: 0,
             source: source.to_string(),
             title,
             family,
@@ -286,17 +299,48 @@ impl ApiSpec {
         self.operations.iter().find(|o| o.id == id)
     }
 
-    /// The short name of an embedded document: its file name without extension
-    /// (`customers-v2`, `customers-v2.2.1`, `consents-v3`, `bankly/customers`).
+    /// The name of an embedded document: its path under `specs/` without extension
+    /// (`open-finance/customers-v2`, `bankly/customers`).
     pub fn short_name(&self) -> Option<String> {
         let path = self.source.strip_prefix("embedded:specs/")?;
-        let path = path.strip_prefix("open-finance/").unwrap_or(path);
         let stem = path
             .strip_suffix(".yaml")
             .or_else(|| path.strip_suffix(".yml"))
             .or_else(|| path.strip_suffix(".json"))
             .unwrap_or(path);
         Some(stem.to_string())
+    }
+
+    /// The file name alone (`customers-v2`): enough to name an embedded document when unique.
+    pub fn stem(&self) -> Option<String> {
+        self.short_name()
+            .map(|n| n.rsplit('/').next().unwrap_or(&n).to_string())
+    }
+
+    /// Settles the family of a document that names none, and refuses one that names a family
+    /// the catalog does not know (a typo would otherwise become a mock that checks nothing).
+    pub fn resolve_family(&mut self, catalog: &dyn Catalog) -> Result<(), SpecError> {
+        if self.family.is_empty() {
+            match catalog.recognise(&self.base_path) {
+                Some((family, api)) => {
+                    self.family = family;
+                    self.api = api;
+                }
+                None => self.family = GENERIC.to_string(),
+            }
+            return Ok(());
+        }
+        if self.family != GENERIC && !catalog.known(&self.family) {
+            return Err(SpecError::Invalid {
+                source_name: self.source.clone(),
+                message: format!(
+                    "x-finsandbox.family \"{}\" is not a known family (known: {})",
+                    self.family,
+                    catalog.names().join(", ")
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Opens a document by file path, or an embedded one by short name (`customers-v1`) or label
@@ -306,16 +350,27 @@ impl ApiSpec {
         if path.is_file() {
             return ApiSpec::from_file(path);
         }
-        let all = SpecSet::all_embedded()?;
+        let mut all = SpecSet::all_embedded()?;
         let wanted = name_or_path.trim();
         let mut known = Vec::new();
-        for spec in all {
+        let stem_count = |stem: &str| {
+            all.iter()
+                .filter(|s| s.stem().as_deref() == Some(stem))
+                .count()
+        };
+        let mut found = None;
+        for (i, spec) in all.iter().enumerate() {
             let short = spec.short_name().unwrap_or_default();
+            let stem = spec.stem().unwrap_or_default();
             let label = format!("{}/{}@{}", spec.family, spec.api, spec.version);
-            if short == wanted || label == wanted {
-                return Ok(spec);
+            if short == wanted || label == wanted || (stem == wanted && stem_count(&stem) == 1) {
+                found = Some(i);
+                break;
             }
             known.push(short);
+        }
+        if let Some(i) = found {
+            return Ok(all.swap_remove(i));
         }
         Err(SpecError::Io {
             path: name_or_path.to_string(),
@@ -343,17 +398,46 @@ fn server_path(url: &str) -> String {
     path.trim_end_matches('/').to_string()
 }
 
-/// Official documents carry no `x-finsandbox`; their server URL says what they are.
-fn infer_family(base_path: &str) -> (String, String) {
-    let segments: Vec<&str> = base_path.split('/').filter(|s| !s.is_empty()).collect();
-    match segments.as_slice() {
-        ["open-banking", api, ..] => ("open-finance".into(), (*api).to_string()),
-        ["bankly", ..] => ("bankly".into(), "customers".into()),
-        _ => (
-            "generic".into(),
-            segments.last().unwrap_or(&"api").to_string(),
-        ),
+/// The name of the generic family: documents no provider family claims.
+pub const GENERIC: &str = "generic";
+
+/// What the spec layer needs to know of the provider families: which names exist, and which
+/// family serves an official document by its base path. The sandbox's registry is one.
+pub trait Catalog {
+    fn known(&self, family: &str) -> bool;
+    /// `(family, api)` for a document with this base path, if a family claims it.
+    fn recognise(&self, base_path: &str) -> Option<(String, String)>;
+    fn names(&self) -> Vec<&'static str>;
+}
+
+/// A catalog with no families: every document is generic.
+pub struct NoFamilies;
+
+impl Catalog for NoFamilies {
+    fn known(&self, _family: &str) -> bool {
+        false
     }
+    fn recognise(&self, _base_path: &str) -> Option<(String, String)> {
+        None
+    }
+    fn names(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+}
+
+/// The last path segment that is not a version names the api of a document nobody described
+/// (`/open-banking/widgets/v1` -> widgets).
+fn last_segment(base_path: &str) -> String {
+    let is_version = |s: &str| {
+        s.strip_prefix(['v', 'V']).is_some_and(|rest| {
+            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+        })
+    };
+    base_path
+        .split('/')
+        .rfind(|s| !s.is_empty() && !is_version(s))
+        .unwrap_or("api")
+        .to_string()
 }
 
 fn build_operation(
@@ -491,6 +575,7 @@ fn build_operation(
         .unwrap_or_default();
 
     Ok(Operation {
+        index: 0,
         id,
         method: method.to_uppercase(),
         path: path.to_string(),
@@ -560,14 +645,32 @@ pub struct SpecSelection {
     pub dir: Option<std::path::PathBuf>,
     /// Extra documents; each replaces a loaded one with the same base path.
     pub files: Vec<std::path::PathBuf>,
-    /// Which Customers v2 minor version serves `/open-banking/customers/v2` (`2.3.0` by default).
-    pub customers_v2: Option<String>,
+    /// Which version serves a base path shared by several documents: `(base path, version)`.
+    /// Without a preference the highest version does.
+    pub versions: Vec<(String, String)>,
+}
+
+impl SpecSelection {
+    /// Prefers `version` for the documents served at `base_path`.
+    pub fn prefer(mut self, base_path: &str, version: &str) -> SpecSelection {
+        self.versions
+            .push((base_path.to_string(), version.to_string()));
+        self
+    }
+}
+
+/// Orders dotted versions numerically (`2.10.0` > `2.3.0`); non-numeric parts compare as text.
+fn version_key(v: &str) -> Vec<(u64, String)> {
+    v.split(['.', '-'])
+        .map(|p| (p.parse::<u64>().unwrap_or(0), p.to_string()))
+        .collect()
 }
 
 impl SpecSet {
-    /// Loads the selection. Among several documents for the same base path (2.2.1 and 2.3.0 of
-    /// Customers v2), only the selected version stays active.
-    pub fn load(selection: &SpecSelection) -> Result<SpecSet, SpecError> {
+    /// Loads the selection and settles each document's family with `catalog`. Among several
+    /// documents for the same base path (2.2.1 and 2.3.0 of Customers v2), the preferred version
+    /// stays active, or the highest.
+    pub fn load(selection: &SpecSelection, catalog: &dyn Catalog) -> Result<SpecSet, SpecError> {
         let mut all: Vec<ApiSpec> = match &selection.dir {
             Some(dir) => load_dir(dir)?,
             None => embedded::SPECS
@@ -576,31 +679,40 @@ impl SpecSet {
                 .collect::<Result<_, _>>()?,
         };
 
-        let wanted_v2 = selection.customers_v2.as_deref().unwrap_or("2.3.0");
+        let preferred = |base_path: &str| {
+            selection
+                .versions
+                .iter()
+                .rev()
+                .find(|(b, _)| b == base_path)
+                .map(|(_, v)| v.as_str())
+        };
         let mut chosen: Vec<ApiSpec> = Vec::new();
         for spec in all.drain(..) {
-            if let Some(pos) = chosen.iter().position(|c| c.base_path == spec.base_path) {
-                // Keep the wanted version; otherwise the first one met.
-                if spec.version == wanted_v2 {
-                    chosen[pos] = spec;
-                }
-            } else {
+            let Some(pos) = chosen.iter().position(|c| c.base_path == spec.base_path) else {
                 chosen.push(spec);
+                continue;
+            };
+            let better = match preferred(&spec.base_path) {
+                Some(v) => spec.version == v,
+                None => version_key(&spec.version) > version_key(&chosen[pos].version),
+            };
+            if better {
+                chosen[pos] = spec;
             }
         }
-        if let Some(v2) = chosen
-            .iter()
-            .find(|s| s.base_path == "/open-banking/customers/v2")
-            && selection.customers_v2.is_some()
-            && v2.version != wanted_v2
-        {
-            return Err(SpecError::Invalid {
-                source_name: "--customers-v2".into(),
-                message: format!(
-                    "no Customers v2 document with version {wanted_v2} (have {})",
-                    v2.version
-                ),
-            });
+        for (base_path, version) in &selection.versions {
+            if let Some(active) = chosen.iter().find(|s| &s.base_path == base_path)
+                && &active.version != version
+            {
+                return Err(SpecError::Invalid {
+                    source_name: base_path.clone(),
+                    message: format!(
+                        "no document for {base_path} with version {version} (have {})",
+                        active.version
+                    ),
+                });
+            }
         }
         for file in &selection.files {
             let spec = ApiSpec::from_file(file)?;
@@ -609,9 +721,13 @@ impl SpecSet {
                 None => chosen.push(spec),
             }
         }
-        Ok(SpecSet {
-            apis: chosen.into_iter().map(Arc::new).collect(),
-        })
+        let mut apis = Vec::with_capacity(chosen.len());
+        for (index, mut spec) in chosen.into_iter().enumerate() {
+            spec.resolve_family(catalog)?;
+            spec.index = index;
+            apis.push(Arc::new(spec));
+        }
+        Ok(SpecSet { apis })
     }
 
     /// Every embedded document, alternatives included (for `finsandbox specs`).
@@ -765,7 +881,7 @@ components:
     #[test]
     fn official_style_document_without_extensions_is_understood() {
         let spec = ApiSpec::from_text("small", SMALL).unwrap();
-        assert_eq!(spec.family, "open-finance");
+        assert_eq!(spec.family, "", "no x-finsandbox: the catalog decides");
         assert_eq!(spec.api, "widgets");
         assert_eq!(spec.version, "9.9.9");
         assert_eq!(spec.base_path, "/open-banking/widgets/v1");
@@ -781,6 +897,47 @@ components:
         );
         assert_eq!(ok.headers[0].name, "x-v");
         assert_eq!(op.response(503).unwrap().status, "default");
+    }
+
+    struct Widgets;
+    impl Catalog for Widgets {
+        fn known(&self, family: &str) -> bool {
+            family == "widgets-inc"
+        }
+        fn recognise(&self, base_path: &str) -> Option<(String, String)> {
+            base_path
+                .starts_with("/open-banking/")
+                .then(|| ("widgets-inc".to_string(), "widgets".to_string()))
+        }
+        fn names(&self) -> Vec<&'static str> {
+            vec!["widgets-inc"]
+        }
+    }
+
+    #[test]
+    fn the_catalog_recognises_official_documents_and_refuses_unknown_families() {
+        let mut spec = ApiSpec::from_text("small", SMALL).unwrap();
+        spec.resolve_family(&Widgets).unwrap();
+        assert_eq!(spec.family, "widgets-inc");
+        let mut nobody = ApiSpec::from_text("small", SMALL).unwrap();
+        nobody.resolve_family(&NoFamilies).unwrap();
+        assert_eq!(nobody.family, GENERIC);
+        let typo = SMALL.replace(
+            "info: {title: t, version: 9.9.9}",
+            "info: {title: t, version: 9.9.9}\nx-finsandbox: {family: widgets-icn}",
+        );
+        let mut typo = ApiSpec::from_text("typo", &typo).unwrap();
+        let err = typo.resolve_family(&Widgets).unwrap_err().to_string();
+        assert!(
+            err.contains("widgets-icn") && err.contains("widgets-inc"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn versions_order_numerically() {
+        assert!(version_key("2.10.0") > version_key("2.3.0"));
+        assert!(version_key("2.3.0") > version_key("2.2.1"));
     }
 
     #[test]

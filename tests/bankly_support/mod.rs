@@ -64,13 +64,15 @@ pub fn config() -> BanklyConfig {
 
 impl Sandbox {
     pub async fn start(bankly: BanklyConfig) -> Sandbox {
-        let server = start(SandboxConfig {
-            addr: "127.0.0.1:0".parse().expect("addr"),
-            self_check: true,
-            seed: SEED,
-            bankly,
-            ..Default::default()
-        })
+        let server = start(
+            SandboxConfig {
+                addr: "127.0.0.1:0".parse().expect("addr"),
+                self_check: true,
+                seed: SEED,
+                ..Default::default()
+            }
+            .family(bankly),
+        )
         .await
         .expect("sandbox starts");
         let base = server.base_url();

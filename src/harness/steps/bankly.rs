@@ -1834,7 +1834,9 @@ mod tests {
 
     #[test]
     fn registration_bodies_satisfy_the_spec_and_the_rules_beyond_it() {
-        let specs = crate::spec::SpecSet::load(&Default::default()).unwrap();
+        let specs =
+            crate::spec::SpecSet::load(&Default::default(), &crate::sandbox::families::Registry)
+                .unwrap();
         let (_, op) = specs.operation("registerCustomer").unwrap();
         let validator = &op.request_body.as_ref().unwrap().validator;
         let mut rng = rng_for(7, "test", "bodies");

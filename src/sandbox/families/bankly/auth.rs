@@ -127,7 +127,7 @@ pub fn known_scopes(spec: &ApiSpec) -> Vec<String> {
 }
 
 /// `POST /bankly/oauth2/token`.
-pub fn token(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
+pub fn token(b: &super::Bankly, app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
     let content_type = req.header("content-type").unwrap_or("");
     if !content_type
         .to_ascii_lowercase()
@@ -227,7 +227,7 @@ pub fn token(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespon
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     );
-    let stored = app.bankly.tokens.insert(
+    let stored = b.tokens.insert(
         secret.clone(),
         Token {
             client_id,

@@ -18,20 +18,25 @@ use super::customers::{change, customer_body};
 use super::kyc::{self, Status};
 use super::millis;
 use crate::sandbox::App;
-use crate::sandbox::families::generic_error;
+use crate::sandbox::control::{error as generic_error, ok};
 use crate::sandbox::http::{self, HttpResponse, Req};
 
-fn ok(body: Value) -> HttpResponse {
-    http::json_response(StatusCode::OK, "application/json", &body)
-}
+pub const INDEX: &[&str] = &[
+    "POST /sandbox/bankly/customers/{documentNumber}/kyc  {\"status\": ..., \"reasons\": [...]}",
+    "GET  /sandbox/bankly/customers/{documentNumber}",
+    "GET  /sandbox/bankly/webhooks/deliveries?documentNumber=&eventName=",
+    "GET  /sandbox/bankly/webhooks/configurations",
+    "GET  /sandbox/bankly/magic-documents",
+    "GET  /sandbox/bankly/reasons",
+];
 
-pub fn handle(app: &App, req: &Req, rest: &[&str]) -> HttpResponse {
+pub fn handle(b: &super::Bankly, app: &App, req: &Req, rest: &[&str]) -> HttpResponse {
     match (&req.method, rest) {
-        (&Method::POST, ["customers", document, "kyc"]) => decide(app, req, document),
-        (&Method::GET, ["customers", document]) => customer(app, document),
-        (&Method::GET, ["webhooks", "deliveries"]) => deliveries(app, req),
-        (&Method::GET, ["webhooks", "configurations"]) => configurations(app),
-        (&Method::GET, ["magic-documents"]) => magic_documents(app),
+        (&Method::POST, ["customers", document, "kyc"]) => decide(b, app, req, document),
+        (&Method::GET, ["customers", document]) => customer(b, app, document),
+        (&Method::GET, ["webhooks", "deliveries"]) => deliveries(b, req),
+        (&Method::GET, ["webhooks", "configurations"]) => configurations(b),
+        (&Method::GET, ["magic-documents"]) => magic_documents(b),
         (&Method::GET, ["reasons"]) => reasons(),
         _ => generic_error(
             StatusCode::NOT_FOUND,
@@ -43,7 +48,7 @@ pub fn handle(app: &App, req: &Req, rest: &[&str]) -> HttpResponse {
     }
 }
 
-fn decide(app: &App, req: &Req, document: &str) -> HttpResponse {
+fn decide(b: &super::Bankly, app: &App, req: &Req, document: &str) -> HttpResponse {
     let body: Value = match req.json() {
         Ok(b) => b,
         Err(e) => return generic_error(StatusCode::BAD_REQUEST, &e),
@@ -91,11 +96,11 @@ fn decide(app: &App, req: &Req, document: &str) -> HttpResponse {
         Ok(r) => r,
         Err(e) => return generic_error(StatusCode::BAD_REQUEST, &e),
     };
-    let result = change(app, |state, now, events| {
+    let result = change(b, app, |state, now, events| {
         state.force(document, status, reasons, now, events)
     });
     match result {
-        Ok(()) => customer(app, document),
+        Ok(()) => customer(b, app, document),
         Err(e) if e.status == StatusCode::NOT_FOUND => generic_error(
             StatusCode::NOT_FOUND,
             &format!(
@@ -123,13 +128,13 @@ fn decide(app: &App, req: &Req, document: &str) -> HttpResponse {
     }
 }
 
-fn customer(app: &App, document: &str) -> HttpResponse {
+fn customer(b: &super::Bankly, app: &App, document: &str) -> HttpResponse {
     let mut events = Vec::new();
-    let Ok(mut state) = app.bankly.state.write() else {
+    let Ok(mut state) = b.state.write() else {
         return generic_error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
     };
     state.advance(document, app.clock.now(), &mut events);
-    app.bankly.webhooks.enqueue(&events);
+    b.webhooks.enqueue(&events);
     let Some(record) = state.get(document) else {
         return generic_error(
             StatusCode::NOT_FOUND,
@@ -157,18 +162,17 @@ fn customer(app: &App, document: &str) -> HttpResponse {
     ok(json!({
         "customer": customer_body(record, true),
         "attempts": record.attempts,
-        "magicDocument": app.bankly.magic.get(document).map(|m| m.label.clone()),
+        "magicDocument": b.magic.get(document).map(|m| m.label.clone()),
         "scheduled": next,
         "history": history,
         "legalNext": record.status.successors(),
     }))
 }
 
-fn deliveries(app: &App, req: &Req) -> HttpResponse {
+fn deliveries(b: &super::Bankly, req: &Req) -> HttpResponse {
     let document = req.query_param("documentNumber");
     let event = req.query_param("eventName");
-    let list: Vec<Value> = app
-        .bankly
+    let list: Vec<Value> = b
         .webhooks
         .attempts()
         .into_iter()
@@ -178,13 +182,12 @@ fn deliveries(app: &App, req: &Req) -> HttpResponse {
         .collect();
     ok(json!({
         "deliveries": list,
-        "pending": app.bankly.webhooks.pending(),
+        "pending": b.webhooks.pending(),
     }))
 }
 
-fn configurations(app: &App) -> HttpResponse {
-    let list: Vec<Value> = app
-        .bankly
+fn configurations(b: &super::Bankly) -> HttpResponse {
+    let list: Vec<Value> = b
         .webhooks
         .configurations()
         .into_iter()
@@ -203,10 +206,10 @@ fn configurations(app: &App) -> HttpResponse {
     ok(json!({"configurations": list}))
 }
 
-fn magic_documents(app: &App) -> HttpResponse {
+fn magic_documents(b: &super::Bankly) -> HttpResponse {
     ok(json!({
-        "kycDelaySeconds": app.bankly.config.kyc_delay_seconds,
-        "magicDocuments": app.bankly.magic.all(),
+        "kycDelaySeconds": b.config.kyc_delay_seconds,
+        "magicDocuments": b.magic.all(),
     }))
 }
 

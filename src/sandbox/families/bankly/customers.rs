@@ -100,7 +100,7 @@ fn profile_of(data: &Map<String, Value>) -> &'static str {
 
 /// `PUT /bankly/customers/{documentNumber}`.
 pub fn register(
-    app: &App,
+    b: &super::Bankly, app: &App,
     op: &Operation,
     req: &Req,
     document: &str,
@@ -129,7 +129,7 @@ pub fn register(
         .and_then(Value::as_str)
         .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .is_some_and(|b| validate::age(b, today) < 18);
-    let bankly = &app.bankly;
+    let bankly = b;
     let magic = bankly.magic.get(document);
     // Ten years is "never" for any test, and keeps the arithmetic far from chrono's limits.
     let delay = Duration::seconds(bankly.config.kyc_delay_seconds.min(315_360_000) as i64);
@@ -155,10 +155,10 @@ pub fn register(
 }
 
 /// `GET /bankly/customers/{documentNumber}`.
-pub fn get(app: &App, req: &Req, document: &str) -> Result<HttpResponse, ApiError> {
+pub fn get(b: &super::Bankly, app: &App, req: &Req, document: &str) -> Result<HttpResponse, ApiError> {
     let detailed = req.query_param("resultLevel") == Some("DETAILED");
     let now = app.clock.now();
-    let bankly = &app.bankly;
+    let bankly = b;
     // The common case (nothing due) only needs the read lock.
     let needs_write = bankly
         .state
@@ -251,7 +251,7 @@ pub fn customer_body(record: &Record, detailed: bool) -> Value {
 
 /// `PATCH /bankly/customers/{documentNumber}`.
 pub fn update(
-    app: &App,
+    b: &super::Bankly, app: &App,
     op: &Operation,
     req: &Req,
     document: &str,
@@ -272,7 +272,7 @@ pub fn update(
         .and_then(Value::as_object)
         .map(normalise)
         .unwrap_or_default();
-    change(app, |state, now, events| {
+    change(b, app, |state, now, events| {
         state.update(document, changes, now, events)
     })?;
     Ok(http::empty_response(StatusCode::ACCEPTED))
@@ -280,7 +280,7 @@ pub fn update(
 
 /// `PATCH /bankly/customers/{documentNumber}/cancel`.
 pub fn cancel(
-    app: &App,
+    b: &super::Bankly, app: &App,
     op: &Operation,
     req: &Req,
     document: &str,
@@ -293,7 +293,7 @@ pub fn cancel(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
-    change(app, |state, now, events| {
+    change(b, app, |state, now, events| {
         state.cancel(document, now, events)
     })?;
     Ok(http::empty_response(StatusCode::ACCEPTED))
@@ -301,16 +301,16 @@ pub fn cancel(
 
 /// Runs one change under the state lock and queues its events before releasing it.
 pub fn change(
-    app: &App,
+    b: &super::Bankly, app: &App,
     f: impl FnOnce(&mut kyc::KycState, DateTime<Utc>, &mut Vec<kyc::Event>) -> Result<(), Refusal>,
 ) -> Result<(), ApiError> {
     let now = app.clock.now();
     let mut events = Vec::new();
-    let Ok(mut state) = app.bankly.state.write() else {
+    let Ok(mut state) = b.state.write() else {
         return Err(ApiError::internal());
     };
     let result = f(&mut state, now, &mut events);
-    app.bankly.webhooks.enqueue(&events);
+    b.webhooks.enqueue(&events);
     result.map_err(refusal)
 }
 

@@ -20,8 +20,8 @@ pub mod kyc;
 pub mod validate;
 pub mod webhooks;
 
-use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
+use std::any::Any;
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -30,22 +30,38 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
+use crate::sandbox::App;
+use crate::sandbox::family::{
+    self, BodyPolicy, Call, Correlation, ErrorContext, Family, Handler, Init, Plugin, Problem,
+    ProblemKind, Reply,
+};
 use crate::sandbox::http::{self, HttpResponse, Req};
-use crate::sandbox::{App, SandboxConfig};
 use crate::spec::{ApiSpec, Operation, ParamLocation};
 
+/// The registry name of the family.
+pub const NAME: &str = "bankly";
+
 /// How the Bankly family behaves (`finsandbox serve --bankly-*`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct BanklyConfig {
-    /// Sandbox-clock seconds between the steps of an analysis (registration -> result).
+    /// Bankly: sandbox-clock seconds between the steps of a KYC analysis (0: decided at once).
+    #[arg(long = "bankly-kyc-delay", value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=315_360_000))]
     pub kyc_delay_seconds: u64,
-    /// Answer 429 beyond 180 requests per 10 s per client.
+    /// Bankly: answer 429 beyond 180 requests per 10 s per client.
+    #[arg(long = "bankly-rate-limit", value_name = "on|off", default_value = "on",
+          value_parser = family::parse_on_off, action = clap::ArgAction::Set)]
     pub rate_limit: bool,
-    /// Wait before the first retry of a failed webhook; it doubles for each further retry.
+    /// Bankly: wait before the first webhook retry, doubled for each further one (e.g. 0.5).
+    #[arg(long = "bankly-webhook-retry-base", value_name = "SECONDS", default_value = "1",
+          value_parser = family::parse_seconds)]
     pub webhook_retry_base: StdDuration,
-    /// Attempts per delivery, the first one included.
+    /// Bankly: attempts per webhook delivery, the first one included.
+    #[arg(long = "bankly-webhook-attempts", value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=20))]
     pub webhook_max_attempts: u32,
     /// Time a receiver gets to answer one attempt.
+    #[arg(skip = StdDuration::from_secs(5))]
     pub webhook_timeout: StdDuration,
 }
 
@@ -58,6 +74,44 @@ impl Default for BanklyConfig {
             webhook_max_attempts: 5,
             webhook_timeout: StdDuration::from_secs(5),
         }
+    }
+}
+
+pub struct BanklyPlugin;
+
+pub static PLUGIN: BanklyPlugin = BanklyPlugin;
+
+impl Plugin for BanklyPlugin {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn title(&self) -> &'static str {
+        "Bankly customers and KYC, with signed webhooks"
+    }
+
+    fn mount(&self) -> &'static str {
+        "/bankly"
+    }
+
+    fn recognise(&self, base_path: &str) -> Option<String> {
+        (base_path == "/bankly" || base_path.starts_with("/bankly/")).then(|| "customers".into())
+    }
+
+    fn serve_args(&self, cmd: clap::Command) -> clap::Command {
+        family::args::augment::<BanklyConfig>(cmd)
+    }
+
+    fn read_serve_args(
+        &self,
+        matches: &clap::ArgMatches,
+        options: &mut family::FamilyOptions,
+    ) -> Result<(), clap::Error> {
+        family::args::read::<BanklyConfig>(matches, options)
+    }
+
+    fn build(&self, init: &Init<'_>) -> anyhow::Result<Arc<dyn Family>> {
+        Ok(Arc::new(Bankly::new(init)?))
     }
 }
 
@@ -77,17 +131,10 @@ const EMBEDDED_FIXTURES: &str = include_str!("../../../../fixtures/bankly.yaml")
 impl Bankly {
     /// Loads the magic documents from `fixtures/bankly.yaml` (the `--fixtures` directory's, or the
     /// embedded one when the directory has none).
-    pub fn new(config: &SandboxConfig, fixtures: Option<&Path>) -> anyhow::Result<Bankly> {
-        let (source, text) = match fixtures.map(|d| d.join("bankly.yaml")) {
-            Some(path) if path.exists() => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-                (path.display().to_string(), text)
-            }
-            _ => ("bankly.yaml".to_string(), EMBEDDED_FIXTURES.to_string()),
-        };
+    pub fn new(init: &Init<'_>) -> anyhow::Result<Bankly> {
+        let (source, text) = init.fixture("bankly.yaml", EMBEDDED_FIXTURES)?;
         let magic = kyc::MagicDocuments::parse(&source, &text).map_err(|e| anyhow::anyhow!(e))?;
-        let c = config.bankly.clone();
+        let c: BanklyConfig = init.config.families.get();
         Ok(Bankly {
             magic,
             state: RwLock::new(kyc::KycState::default()),
@@ -100,7 +147,7 @@ impl Bankly {
     }
 
     /// Forgets registrations, tokens, rate-limit windows, webhook configurations and deliveries.
-    pub fn reset(&self) {
+    fn forget(&self) {
         if let Ok(mut s) = self.state.write() {
             *s = kyc::KycState::default();
         }
@@ -127,6 +174,175 @@ impl Bankly {
     }
 }
 
+type Op = fn(&Bankly, &Call<'_>) -> Reply;
+
+const OPERATIONS: &[(&str, Op)] = &[
+    ("banklyToken", |b, call| Ok(auth::token(b, call.app, call.spec, call.op, call.req))),
+    ("getCustomer", |b, call| {
+        with_document(call, |doc| customers::get(b, call.app, call.req, doc))
+    }),
+    ("registerCustomer", |b, call| {
+        with_document(call, |doc| customers::register(b, call.app, call.op, call.req, doc))
+    }),
+    ("updateCustomer", |b, call| {
+        with_document(call, |doc| customers::update(b, call.app, call.op, call.req, doc))
+    }),
+    ("cancelCustomer", |b, call| {
+        with_document(call, |doc| customers::cancel(b, call.app, call.op, call.req, doc))
+    }),
+    ("createWebhookConfiguration", |b, call| {
+        webhooks::create_configuration(b, call.app, call.op, call.req).map_err(ApiError::into_problem)
+    }),
+];
+
+/// Runs a customer operation once the CPF of its path is valid (400 otherwise).
+fn with_document(
+    call: &Call<'_>,
+    f: impl FnOnce(&str) -> Result<HttpResponse, ApiError>,
+) -> Reply {
+    let document = call.req.param("documentNumber").unwrap_or_default();
+    if let Some(problem) = validate::cpf_problem(document) {
+        return Err(ApiError::bad_request("documentNumber", problem).into_problem());
+    }
+    f(document).map_err(ApiError::into_problem)
+}
+
+/// The operation that issues tokens answers OAuth2 errors, whatever else goes wrong.
+fn is_token_operation(op: Option<&Operation>) -> bool {
+    op.is_some_and(|o| o.id == "banklyToken")
+}
+
+impl Family for Bankly {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn handlers(self: Arc<Self>, _spec: &ApiSpec) -> Vec<(&'static str, Handler)> {
+        family::table(&self, OPERATIONS)
+    }
+
+    fn render(&self, ctx: &ErrorContext<'_>, problem: &Problem) -> HttpResponse {
+        if is_token_operation(ctx.op) {
+            return crate::sandbox::oauth::render(problem);
+        }
+        let reference = ctx
+            .correlation
+            .map(str::to_string)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        ApiError::from_problem(self, ctx, problem).render(&reference)
+    }
+
+    fn correlation(&self) -> Option<Correlation> {
+        Some(Correlation {
+            header: hyper::header::HeaderName::from_static("x-correlation-id"),
+            fallback_valid: echoable,
+            generate_when_missing: true,
+        })
+    }
+
+    fn admit(&self, call: &Call<'_>) -> Result<(), Problem> {
+        if !self.config.rate_limit {
+            return Ok(());
+        }
+        let req = call.req;
+        let key = match self.tokens.client_of(req) {
+            Some(client) => format!("client:{client}"),
+            None => format!(
+                "ip:{}",
+                req.peer.map(|p| p.ip().to_string()).unwrap_or_default()
+            ),
+        };
+        if let Err(wait) = self.limiter.check(&key, Instant::now()) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TOO_MANY_REQUESTS",
+                "",
+                format!(
+                    "Limite de {} requisições em {} segundos excedido; tente novamente em {wait} s.",
+                    auth::RATE_LIMIT_REQUESTS,
+                    auth::RATE_LIMIT_WINDOW.as_secs()
+                ),
+            )
+            .with_header("retry-after", &wait.to_string())
+            .into_problem());
+        }
+        Ok(())
+    }
+
+    fn authenticate(
+        &self,
+        call: &Call<'_>,
+    ) -> Result<Option<Box<dyn Any + Send + Sync>>, Problem> {
+        if is_token_operation(Some(call.op)) {
+            return Ok(None);
+        }
+        let token = self
+            .tokens
+            .resolve(call.req, call.app.clock.now())
+            .map_err(|e| {
+                ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "", e.message())
+                    .into_problem()
+            })?;
+        if let Some(missing) = call.op.scopes.iter().find(|s| !token.scopes.contains(s)) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                "",
+                format!("O token não tem o scope {missing}, exigido por esta operação."),
+            )
+            .into_problem());
+        }
+        Ok(Some(Box::new(token)))
+    }
+
+    fn body_policy(&self, _op: &Operation) -> BodyPolicy {
+        // Bankly reports every refused field at once, in its own words (validate.rs).
+        BodyPolicy::Parse
+    }
+
+    fn own_headers(&self) -> &'static [&'static str] {
+        &["authorization"]
+    }
+
+    fn control(&self, app: &App, req: &Req, rest: &[&str]) -> Option<HttpResponse> {
+        Some(control::handle(self, app, req, rest))
+    }
+
+    fn control_index(&self) -> Vec<String> {
+        control::INDEX.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn reset(&self) {
+        self.forget();
+    }
+
+    fn start(self: Arc<Self>, app: Weak<App>) {
+        let (tx, rx) = oneshot::channel();
+        {
+            let Ok(mut slot) = self.background.lock() else {
+                return;
+            };
+            if slot.as_ref().is_some_and(|s| !s.is_closed()) {
+                return;
+            }
+            *slot = Some(tx);
+        }
+        tokio::spawn(background(self, app, rx));
+    }
+
+    fn stop(&self) {
+        if let Ok(mut slot) = self.background.lock()
+            && let Some(tx) = slot.take()
+        {
+            let _ = tx.send(());
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 // ------------------------------------------------------------------------------ background task
 
 /// How often due KYC steps are looked for without any request arriving (real time).
@@ -134,42 +350,21 @@ const TICK: StdDuration = StdDuration::from_millis(200);
 /// Webhook attempts in flight at once.
 const MAX_IN_FLIGHT: usize = 32;
 
-/// Starts the task that applies due KYC steps and delivers webhooks. Called by the server when it
-/// starts; a second call while one runs does nothing.
-pub fn spawn_background(app: Arc<App>) {
-    let (tx, rx) = oneshot::channel();
-    {
-        let Ok(mut slot) = app.bankly.background.lock() else {
-            return;
-        };
-        if slot.as_ref().is_some_and(|s| !s.is_closed()) {
-            return;
-        }
-        *slot = Some(tx);
-    }
-    tokio::spawn(background(app, rx));
-}
-
-/// Stops the background task; deliveries in flight are abandoned.
-pub fn stop_background(app: &Arc<App>) {
-    if let Ok(mut slot) = app.bankly.background.lock()
-        && let Some(tx) = slot.take()
-    {
-        let _ = tx.send(());
-    }
-}
-
-async fn background(app: Arc<App>, mut stop: oneshot::Receiver<()>) {
-    let client = webhooks::client(app.bankly.config.webhook_timeout);
+/// Applies due KYC steps and delivers webhooks until stopped, or until the sandbox is gone.
+async fn background(bankly: Arc<Bankly>, app: Weak<App>, mut stop: oneshot::Receiver<()>) {
+    let client = webhooks::client(bankly.config.webhook_timeout);
     let mut in_flight: JoinSet<()> = JoinSet::new();
-    loop {
-        app.bankly.tick(app.clock.now());
+    while let Some(now) = app.upgrade().map(|a| a.clock.now()) {
+        bankly.tick(now);
         let room = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
-        for job in app.bankly.webhooks.take_due(Instant::now(), room) {
+        for job in bankly.webhooks.take_due(Instant::now(), room) {
             let app = app.clone();
+            let bankly = bankly.clone();
             let client = client.clone();
             in_flight.spawn(async move {
-                let started = app.clock.now();
+                let Some(started) = app.upgrade().map(|a| a.clock.now()) else {
+                    return;
+                };
                 let outcome = match &client {
                     Some(c) => webhooks::send(c, &job).await,
                     None => webhooks::Outcome {
@@ -178,17 +373,16 @@ async fn background(app: Arc<App>, mut stop: oneshot::Receiver<()>) {
                         duration: StdDuration::ZERO,
                     },
                 };
-                app.bankly.webhooks.finish(job, outcome, started);
+                bankly.webhooks.finish(job, outcome, started);
             });
         }
-        let wait = app
-            .bankly
+        let wait = bankly
             .webhooks
             .next_wake(Instant::now())
             .map_or(TICK, |w| w.min(TICK));
         tokio::select! {
             _ = &mut stop => break,
-            _ = app.bankly.webhooks.notify.notified() => {}
+            _ = bankly.webhooks.notify.notified() => {}
             _ = tokio::time::sleep(wait) => {}
             Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
         }
@@ -265,6 +459,148 @@ impl ApiError {
         self
     }
 
+    /// The error as a pipeline [`Problem`], carrying itself for [`Bankly::render`].
+    pub fn into_problem(self) -> Problem {
+        let (code, property, message) = self
+            .items
+            .first()
+            .map(|(c, p, m)| (c.clone(), p.clone(), m.join(" ")))
+            .unwrap_or_default();
+        let mut problem = Problem::new(self.status, message).code(code);
+        if !property.is_empty() {
+            problem = problem.field(property);
+        }
+        for (name, value) in &self.headers {
+            problem = problem.header(name, value);
+        }
+        problem.payload(self)
+    }
+
+    /// A refusal in Bankly's words: the family's own error when a handler raised it, else the
+    /// pipeline's stage said in Portuguese.
+    pub fn from_problem(_bankly: &Bankly, ctx: &ErrorContext<'_>, problem: &Problem) -> ApiError {
+        if let Some(own) = problem.payload_of::<ApiError>() {
+            return own.clone();
+        }
+        let (method, path) = ctx
+            .req
+            .map(|r| (r.method.to_string(), r.path.clone()))
+            .unwrap_or_default();
+        let field = problem.field.clone().unwrap_or_default();
+        let param = |location: ParamLocation| {
+            ctx.op
+                .and_then(|op| op.parameter(location, &field))
+                .map(|p| &p.schema)
+        };
+        let status = problem.status;
+        let mut error = match &problem.kind {
+            ProblemKind::NotFound if ctx.op.is_none() => ApiError::new(
+                status,
+                "NOT_FOUND",
+                "",
+                format!("Recurso não encontrado: {method} {}.", printable(&path)),
+            ),
+            ProblemKind::MethodNotAllowed => ApiError::new(
+                status,
+                "METHOD_NOT_ALLOWED",
+                "",
+                format!("O método {method} não é aceito em {}.", printable(&path)),
+            ),
+            ProblemKind::BodyTooLarge => ApiError::new(
+                status,
+                "PAYLOAD_TOO_LARGE",
+                "",
+                format!(
+                    "O corpo da requisição excede o limite de {} bytes.",
+                    ctx.app.config.max_body_bytes
+                ),
+            ),
+            ProblemKind::Unreadable => {
+                ApiError::bad_request("", "Não foi possível ler o corpo da requisição.")
+            }
+            ProblemKind::NotAcceptable => ApiError::new(
+                status,
+                "NOT_ACCEPTABLE",
+                "Accept",
+                "O cabeçalho Accept precisa aceitar application/json.",
+            ),
+            ProblemKind::UnsupportedMediaType => ApiError::new(
+                status,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Content-Type",
+                format!(
+                    "Envie o corpo como {}.",
+                    ctx.op
+                        .and_then(|op| op.request_body.as_ref())
+                        .map_or("application/json", |b| b.content_type.as_str())
+                ),
+            ),
+            ProblemKind::EmptyBody => ApiError::bad_request(
+                "",
+                "O corpo da requisição está vazio; envie um objeto JSON.",
+            ),
+            ProblemKind::MalformedBody { line, column } => ApiError::bad_request(
+                "",
+                format!("JSON malformado (linha {line}, coluna {column})."),
+            ),
+            ProblemKind::Correlation => ApiError::bad_request(
+                "x-correlation-id",
+                "x-correlation-id deve ter de 1 a 100 caracteres visíveis, sem espaços.",
+            ),
+            ProblemKind::MissingParameter(location) => {
+                let what = if *location == ParamLocation::Header {
+                    "Cabeçalho obrigatório"
+                } else {
+                    "Parâmetro obrigatório"
+                };
+                let hint = match param(*location)
+                    .and_then(|s| s.get("enum"))
+                    .and_then(Value::as_array)
+                {
+                    Some(vs) => format!(
+                        " (valores aceitos: {})",
+                        vs.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None => String::new(),
+                };
+                ApiError::bad_request(&field, format!("{what}: {field}{hint}."))
+            }
+            ProblemKind::InvalidParameter(location) => {
+                let keyword = problem
+                    .findings
+                    .first()
+                    .map_or("type", |f| f.keyword.as_str());
+                let message = match param(*location) {
+                    Some(schema) => validate::message_for(keyword, schema),
+                    None => problem.message.clone(),
+                };
+                ApiError::bad_request(&field, message)
+            }
+            ProblemKind::InvalidBody => {
+                let mut errors = validate::FieldErrors::default();
+                for f in &problem.findings {
+                    errors.add(&validate::property_path(&f.pointer), f.message.clone());
+                }
+                ApiError::invalid(errors)
+            }
+            _ => ApiError::new(
+                status,
+                problem.code.as_deref().unwrap_or(code_for(status)),
+                &field,
+                problem.message.clone(),
+            ),
+        };
+        for (name, value) in &problem.headers {
+            if let Ok(v) = value.to_str() {
+                error.headers.push((header_static(name.as_str()), v.to_string()));
+            }
+        }
+        error
+    }
+
     pub fn render(&self, reference: &str) -> HttpResponse {
         let errors: Vec<Value> = self
             .items
@@ -282,6 +618,16 @@ impl ApiError {
             http::set_header(&mut response, name, value);
         }
         response
+    }
+}
+
+/// The headers a refusal may carry, as the static names [`ApiError`] keeps.
+fn header_static(name: &str) -> &'static str {
+    match name {
+        "retry-after" => "retry-after",
+        "allow" => "allow",
+        "www-authenticate" => "www-authenticate",
+        _ => "x-finsandbox-note",
     }
 }
 
@@ -323,174 +669,6 @@ fn echoable(value: &str) -> bool {
     !value.is_empty() && value.len() <= 100 && value.bytes().all(|b| (0x21..=0x7e).contains(&b))
 }
 
-/// Errors raised before an operation is known (unknown path, wrong method, oversize body).
-pub fn early_error(app: &App, status: StatusCode, req: Option<&Req>, detail: &str) -> HttpResponse {
-    let (method, path) = req
-        .map(|r| (r.method.to_string(), r.path.clone()))
-        .unwrap_or_default();
-    let message = match status.as_u16() {
-        404 => format!("Recurso não encontrado: {method} {}.", printable(&path)),
-        405 => format!("O método {method} não é aceito em {}.", printable(&path)),
-        413 => format!(
-            "O corpo da requisição excede o limite de {} bytes.",
-            app.config.max_body_bytes
-        ),
-        400 => "Não foi possível ler o corpo da requisição.".to_string(),
-        _ => detail.to_string(),
-    };
-    let correlation = req
-        .and_then(|r| r.header("x-correlation-id"))
-        .filter(|v| echoable(v))
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let mut response = ApiError::new(status, code_for(status), "", message).render(&correlation);
-    http::set_header(&mut response, "x-correlation-id", &correlation);
-    response
-}
-
-// ------------------------------------------------------------------------------------ dispatch
-
-pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
-    let correlation = match req.header("x-correlation-id") {
-        None => uuid::Uuid::new_v4().to_string(),
-        Some(v) => {
-            let valid = op
-                .parameter(ParamLocation::Header, "x-correlation-id")
-                .and_then(|p| p.validator.as_ref())
-                .map_or(echoable(v), |val| val.is_valid(&json!(v)));
-            if valid {
-                v.to_string()
-            } else {
-                let generated = uuid::Uuid::new_v4().to_string();
-                let mut r = ApiError::bad_request(
-                    "x-correlation-id",
-                    "x-correlation-id deve ter de 1 a 100 caracteres visíveis, sem espaços.",
-                )
-                .render(&generated);
-                http::set_header(&mut r, "x-correlation-id", &generated);
-                return r;
-            }
-        }
-    };
-    let mut response = match route(app, spec, op, req) {
-        Ok(r) => r,
-        Err(e) => e.render(&correlation),
-    };
-    http::set_header(&mut response, "x-correlation-id", &correlation);
-    response
-}
-
-fn route(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> Result<HttpResponse, ApiError> {
-    if app.bankly.config.rate_limit {
-        let key = match app.bankly.tokens.client_of(req) {
-            Some(client) => format!("client:{client}"),
-            None => format!(
-                "ip:{}",
-                req.peer.map(|p| p.ip().to_string()).unwrap_or_default()
-            ),
-        };
-        if let Err(wait) = app.bankly.limiter.check(&key, Instant::now()) {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "TOO_MANY_REQUESTS",
-                "",
-                format!(
-                    "Limite de {} requisições em {} segundos excedido; tente novamente em {wait} s.",
-                    auth::RATE_LIMIT_REQUESTS,
-                    auth::RATE_LIMIT_WINDOW.as_secs()
-                ),
-            )
-            .with_header("retry-after", &wait.to_string()));
-        }
-    }
-    if op.method == "POST" && op.path == "/oauth2/token" {
-        return Ok(auth::token(app, spec, op, req));
-    }
-    if crate::sandbox::families::open_finance::accept_problem(req).is_some() {
-        return Err(ApiError::new(
-            StatusCode::NOT_ACCEPTABLE,
-            "NOT_ACCEPTABLE",
-            "Accept",
-            "O cabeçalho Accept precisa aceitar application/json.",
-        ));
-    }
-    let token = app
-        .bankly
-        .tokens
-        .resolve(req, app.clock.now())
-        .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "", e.message()))?;
-    if let Some(missing) = op.scopes.iter().find(|s| !token.scopes.contains(s)) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "FORBIDDEN",
-            "",
-            format!("O token não tem o scope {missing}, exigido por esta operação."),
-        ));
-    }
-    check_parameters(op, req)?;
-    let document = req.param("documentNumber");
-    if let Some(doc) = document
-        && let Some(problem) = validate::cpf_problem(doc)
-    {
-        return Err(ApiError::bad_request("documentNumber", problem));
-    }
-    let doc = document.unwrap_or_default();
-    match (op.method.as_str(), op.path.as_str()) {
-        ("GET", "/customers/{documentNumber}") => customers::get(app, req, doc),
-        ("PUT", "/customers/{documentNumber}") => customers::register(app, op, req, doc),
-        ("PATCH", "/customers/{documentNumber}") => customers::update(app, op, req, doc),
-        ("PATCH", "/customers/{documentNumber}/cancel") => customers::cancel(app, op, req, doc),
-        ("POST", "/webhooks/configurations") => webhooks::create_configuration(app, op, req),
-        // An operation a user's own spec adds: answered from its schema.
-        _ => Ok(super::generic::handle(app, spec, op, req)),
-    }
-}
-
-/// Headers and query parameters against their schemas in the spec (`api-version`, `resultLevel`).
-fn check_parameters(op: &Operation, req: &Req) -> Result<(), ApiError> {
-    for p in &op.parameters {
-        let value = match p.location {
-            ParamLocation::Header if p.name.eq_ignore_ascii_case("x-correlation-id") => continue,
-            ParamLocation::Header => req.header(p.name.to_ascii_lowercase()),
-            ParamLocation::Query => req.query_param(&p.name),
-            _ => continue,
-        };
-        let Some(value) = value else {
-            if p.required {
-                let what = if p.location == ParamLocation::Header {
-                    "Cabeçalho obrigatório"
-                } else {
-                    "Parâmetro obrigatório"
-                };
-                let hint = match p.schema.get("enum").and_then(Value::as_array) {
-                    Some(vs) => format!(
-                        " (valores aceitos: {})",
-                        vs.iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    None => String::new(),
-                };
-                return Err(ApiError::bad_request(
-                    &p.name,
-                    format!("{what}: {}{hint}.", p.name),
-                ));
-            }
-            continue;
-        };
-        if let Some(v) = &p.validator
-            && let Some(f) = v.schema_findings(&json!(value)).first()
-        {
-            return Err(ApiError::bad_request(
-                &p.name,
-                validate::message_for(&f.keyword, &p.schema),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// The request body as JSON, after the content-type check (415) and parsing (400).
 pub fn json_body(op: &Operation, req: &Req) -> Result<Value, ApiError> {
     let content_type = req
@@ -526,8 +704,4 @@ pub fn json_body(op: &Operation, req: &Req) -> Result<Value, ApiError> {
             ),
         )
     })
-}
-
-pub fn control(app: &App, req: &Req, rest: &[&str]) -> HttpResponse {
-    control::handle(app, req, rest)
 }

@@ -415,7 +415,7 @@ pub fn client(timeout: StdDuration) -> Option<reqwest::Client> {
 
 /// `POST /bankly/webhooks/configurations`.
 pub fn create_configuration(
-    app: &App,
+    b: &super::Bankly, app: &App,
     op: &Operation,
     req: &Req,
 ) -> Result<HttpResponse, ApiError> {
@@ -439,7 +439,7 @@ pub fn create_configuration(
         created_at: app.clock.now(),
     };
     {
-        let Ok(mut list) = app.bankly.webhooks.configurations.write() else {
+        let Ok(mut list) = b.webhooks.configurations.write() else {
             return Err(ApiError::internal());
         };
         if list

@@ -13,20 +13,11 @@ use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 use serde_json::json;
 
-use super::ConsentStatus;
 use super::state::{ACCESS_TOKEN_TTL, Grant, REFRESH_TOKEN_TTL, Refresh, State, Token, new_secret};
-use crate::sandbox::App;
+use super::{ConsentStatus, OpenFinance};
+use crate::sandbox::family::{Call, Reply};
 use crate::sandbox::http::{self, HttpResponse, Req};
-
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> HttpResponse {
-    let mut r = http::json_response(
-        status,
-        "application/json",
-        &json!({"error": error, "error_description": description}),
-    );
-    http::set_header(&mut r, "cache-control", "no-store");
-    r
-}
+use crate::sandbox::oauth::error as oauth_error;
 
 fn client_id(req: &Req, form: &[(String, String)]) -> String {
     if let Some((_, id)) = form.iter().find(|(k, _)| k == "client_id") {
@@ -52,18 +43,13 @@ fn basic_user(header: &str) -> Option<String> {
     (!user.is_empty()).then_some(user)
 }
 
-pub fn token(app: &App, req: &Req) -> HttpResponse {
-    let content_type = req.header("content-type").unwrap_or("");
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/x-www-form-urlencoded")
-    {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the token request must be application/x-www-form-urlencoded",
-        );
-    }
+/// `oauthToken`: the pipeline has checked the content type; the grant decides the rest.
+pub fn token(of: &OpenFinance, call: &Call<'_>) -> Reply {
+    Ok(grant(of, call))
+}
+
+fn grant(of: &OpenFinance, call: &Call<'_>) -> HttpResponse {
+    let (app, req) = (call.app, call.req);
     let form = req.form();
     let get = |k: &str| {
         form.iter()
@@ -89,7 +75,7 @@ pub fn token(app: &App, req: &Req) -> HttpResponse {
                 );
             }
             let token = new_secret();
-            let Ok(mut state) = app.open_finance.state.write() else {
+            let Ok(mut state) = of.state.write() else {
                 return oauth_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "server_error",
@@ -118,7 +104,7 @@ pub fn token(app: &App, req: &Req) -> HttpResponse {
                     "code is required",
                 );
             };
-            let Ok(mut state) = app.open_finance.state.write() else {
+            let Ok(mut state) = of.state.write() else {
                 return oauth_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "server_error",
@@ -203,7 +189,7 @@ pub fn token(app: &App, req: &Req) -> HttpResponse {
                     "refresh_token is required",
                 );
             };
-            let Ok(mut state) = app.open_finance.state.write() else {
+            let Ok(mut state) = of.state.write() else {
                 return oauth_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "server_error",
@@ -290,16 +276,15 @@ fn token_response(access: &str, refresh: Option<&str>, scope: &str) -> HttpRespo
 pub const MISSING_BEARER: &str = "the Authorization header with a Bearer access token is missing";
 
 /// What a bearer token grants at `now`, or why it grants nothing (for a 401 detail).
-pub fn resolve(app: &App, req: &Req) -> Result<(String, Grant), &'static str> {
+pub fn resolve(
+    of: &OpenFinance,
+    now: DateTime<Utc>,
+    req: &Req,
+) -> Result<(String, Grant), &'static str> {
     let Some(bearer) = req.bearer() else {
         return Err(MISSING_BEARER);
     };
-    let now = app.clock.now();
-    let state = app
-        .open_finance
-        .state
-        .read()
-        .map_err(|_| "state unavailable")?;
+    let state = of.state.read().map_err(|_| "state unavailable")?;
     let token = valid_token(&state, bearer, now)?;
     Ok((token.client_id.clone(), token.grant.clone()))
 }

@@ -12,10 +12,11 @@ use serde_json::{Map, Value, json};
 
 use super::auth;
 use super::state::{Consent, ConsentStatus, Grant, MAX_CONSENTS};
-use super::{error, generic_code, printable};
+use super::{OpenFinance, error, generic_code, printable};
 use crate::datagen::br;
 use crate::sandbox::App;
 use crate::sandbox::clock::ofb_datetime;
+use crate::sandbox::family::{Call, Problem, ProblemKind, Reply};
 use crate::sandbox::http::{self, HttpResponse, Req};
 use crate::spec::{ApiSpec, Operation};
 
@@ -97,50 +98,25 @@ fn supported(permission: &str) -> bool {
     permission.starts_with("CUSTOMERS_") || permission == "RESOURCES_READ"
 }
 
-pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
-    if let Some(problem) = super::accept_problem(req) {
-        return error(
-            app,
-            Some(op),
-            StatusCode::NOT_ACCEPTABLE,
-            "NAO_ACEITO",
-            "Formato de resposta não suportado",
-            &problem,
-        );
-    }
-    let client = match client_token(app, op, req) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    match op.id.as_str() {
-        "consentsPostConsents" => create(app, spec, op, req, client),
-        "consentsGetConsentsConsentId" => read(app, spec, op, req),
-        "consentsDeleteConsentsConsentId" => revoke(app, op, req),
-        _ => super::super::generic::handle(app, spec, op, req),
-    }
-}
-
-fn client_token(app: &App, op: &Operation, req: &Req) -> Result<String, HttpResponse> {
-    match auth::resolve(app, req) {
-        Err(why) => Err(error(
-            app,
-            Some(op),
-            StatusCode::UNAUTHORIZED,
-            "NAO_AUTORIZADO",
-            "Não autorizado",
-            why,
-        )),
+/// The security stage of the Consents API: a client_credentials token with scope `consents`
+/// (401 without a usable token, 403 with another kind). The principal is the client id.
+pub fn client(of: &OpenFinance, call: &Call<'_>) -> Result<String, Problem> {
+    match auth::resolve(of, call.app.clock.now(), call.req) {
+        Err(why) => Err(
+            Problem::of(ProblemKind::Unauthenticated, StatusCode::UNAUTHORIZED, why)
+                .code("NAO_AUTORIZADO")
+                .title("Não autorizado"),
+        ),
         Ok((client, Grant::Client { scopes })) if scopes.iter().any(|s| s == "consents") => {
             Ok(client)
         }
-        Ok(_) => Err(error(
-            app,
-            Some(op),
+        Ok(_) => Err(Problem::of(
+            ProblemKind::Forbidden,
             StatusCode::FORBIDDEN,
-            "PROIBIDO",
-            "Acesso negado",
             "the Consents API needs a client_credentials token with scope consents",
-        )),
+        )
+        .code("PROIBIDO")
+        .title("Acesso negado")),
     }
 }
 
@@ -160,24 +136,24 @@ fn unprocessable(app: &App, op: &Operation, code: &str, title: &str, detail: &st
     )
 }
 
-fn create(app: &App, spec: &ApiSpec, op: &Operation, req: &Req, client: String) -> HttpResponse {
-    let content_type = req.header("content-type").unwrap_or("");
-    if !content_type.to_ascii_lowercase().contains("json") {
-        return error(
-            app,
-            Some(op),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "FORMATO_NAO_SUPORTADO",
-            "Formato da requisição não suportado",
-            "the consent request must be sent as application/json",
-        );
-    }
-    let body = match req.json() {
-        Ok(b) => b,
-        Err(e) => return bad_request(app, op, &e),
-    };
+/// `consentsPostConsents`.
+pub fn create(of: &OpenFinance, call: &Call<'_>) -> Reply {
+    let client = call.principal::<String>().cloned().unwrap_or_default();
+    let body = call.json()?;
+    Ok(create_consent(of, call.app, call.spec, call.op, call.req, client, body))
+}
+
+fn create_consent(
+    of: &OpenFinance,
+    app: &App,
+    spec: &ApiSpec,
+    op: &Operation,
+    req: &Req,
+    client: String,
+    body: &Value,
+) -> HttpResponse {
     if let Some(rb) = &op.request_body {
-        let findings = rb.validator.schema_findings(&body);
+        let findings = rb.validator.schema_findings(body);
         if !findings.is_empty() {
             let detail = findings
                 .iter()
@@ -337,7 +313,7 @@ fn create(app: &App, spec: &ApiSpec, op: &Operation, req: &Req, client: String) 
         is_linked: data.get("isLinked").and_then(Value::as_bool),
     };
     {
-        let Ok(mut state) = app.open_finance.state.write() else {
+        let Ok(mut state) = of.state.write() else {
             return error(
                 app,
                 Some(op),
@@ -433,14 +409,24 @@ fn consent_id_param<'a>(app: &App, op: &Operation, req: &'a Req) -> Result<&'a s
     Ok(id)
 }
 
-fn read(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
+/// `consentsGetConsentsConsentId`.
+pub fn read(of: &OpenFinance, call: &Call<'_>) -> Reply {
+    Ok(read_consent(of, call.app, call.spec, call.op, call.req))
+}
+
+fn read_consent(
+    of: &OpenFinance,
+    app: &App,
+    spec: &ApiSpec,
+    op: &Operation,
+    req: &Req,
+) -> HttpResponse {
     let id = match consent_id_param(app, op, req) {
         Ok(id) => id,
         Err(r) => return r,
     };
     let now = app.clock.now();
-    let consent = app
-        .open_finance
+    let consent = of
         .state
         .read()
         .ok()
@@ -463,13 +449,18 @@ fn read(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
     }
 }
 
-fn revoke(app: &App, op: &Operation, req: &Req) -> HttpResponse {
+/// `consentsDeleteConsentsConsentId`.
+pub fn revoke(of: &OpenFinance, call: &Call<'_>) -> Reply {
+    Ok(revoke_consent(of, call.app, call.op, call.req))
+}
+
+fn revoke_consent(of: &OpenFinance, app: &App, op: &Operation, req: &Req) -> HttpResponse {
     let id = match consent_id_param(app, op, req) {
         Ok(id) => id,
         Err(r) => return r,
     };
     let now = app.clock.now();
-    let Ok(mut state) = app.open_finance.state.write() else {
+    let Ok(mut state) = of.state.write() else {
         return error(
             app,
             Some(op),

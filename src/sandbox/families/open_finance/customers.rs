@@ -1,9 +1,10 @@
 //! The Customers API (v1 and v2): the six GET operations.
 //!
-//! Order of checks, as a transmitting institution applies them: `Accept` (406), query parameters
-//! (400), bearer token bound to a consent (401), consent AUTHORISED and not expired (401), the
-//! operation's permission (403), multiple approval (403), the customer's standing (403), then data
-//! of the consent's CPF (personal) or `businessEntity` CNPJ (business).
+//! After the pipeline's checks (interaction id, `Accept`), [`authorise`] checks the bearer token
+//! bound to a consent (401), the consent AUTHORISED and not expired (401) and the operation's
+//! permission (403); then parameters (400); then [`handle`]: multiple approval (403), the
+//! customer's standing (403), and the data of the consent's CPF (personal) or `businessEntity` CNPJ
+//! (business).
 //!
 //! Records are generated once per (spec, operation, customer) and kept serialised; a request only
 //! slices the page and writes `links` and `meta` around it.
@@ -19,12 +20,13 @@ use serde_json::{Map, Value, json};
 use super::auth;
 use super::consents::declares_version;
 use super::state::{ConsentStatus, Grant};
-use super::{accept_problem, error, query_problem};
+use super::{ForbiddenCodes, OpenFinance, error};
 use crate::datagen::persona::DocKind;
 use crate::datagen::{CustomerStatus, MultipleApproval, generate_value, rng_for};
+use crate::sandbox::App;
 use crate::sandbox::clock::ofb_datetime;
+use crate::sandbox::family::{Call, Problem, ProblemKind, Reply};
 use crate::sandbox::http::{self, HttpResponse, Req};
-use crate::sandbox::{App, ForbiddenCodes};
 use crate::spec::{ApiSpec, Operation, ParamLocation};
 
 /// Generated data of one customer for one operation.
@@ -79,7 +81,7 @@ fn is_business(op: &Operation) -> bool {
     op.path.starts_with("/business")
 }
 
-fn forbidden(app: &App, op: &Operation, which: Forbidden) -> HttpResponse {
+fn forbidden(of: &OpenFinance, app: &App, op: &Operation, which: Forbidden) -> HttpResponse {
     // (code of the "Informações Gerais" table, code of the STATUS_RESOURCE_* family, title, detail)
     let (status_code, resource_code, title, detail) = match which {
         Forbidden::Pending => (
@@ -107,22 +109,23 @@ fn forbidden(app: &App, op: &Operation, which: Forbidden) -> HttpResponse {
             "the other approvers (múltipla alçada) refused the consent",
         ),
     };
-    let code = match app.config.forbidden_codes {
+    let code = match of.args.forbidden_codes {
         ForbiddenCodes::Status => status_code,
         ForbiddenCodes::Resource => resource_code,
     };
     error(app, Some(op), StatusCode::FORBIDDEN, code, title, detail)
 }
 
-/// What the checks of a data request need of the consent, copied out under the state lock.
-struct ConsentView {
+/// What the checks of a data request need of the consent, copied out under the state lock: the
+/// principal of a Customers request.
+pub struct ConsentView {
     status: ConsentStatus,
     rejection: Option<&'static str>,
     /// The first permission the operation needs that the consent does not grant.
     missing: Option<String>,
     multiple_approval: Option<MultipleApproval>,
     /// The CPF (personal operations) or the `businessEntity` CNPJ (business ones; none if absent).
-    document: Option<String>,
+    pub document: Option<String>,
     /// The customer's standing if the control API set one.
     standing: Option<CustomerStatus>,
 }
@@ -135,67 +138,41 @@ enum Forbidden {
     ApprovalRejected,
 }
 
-fn unauthorized(app: &App, op: &Operation, detail: &str) -> HttpResponse {
-    error(
-        app,
-        Some(op),
-        StatusCode::UNAUTHORIZED,
-        "NAO_AUTORIZADO",
-        "Não autorizado",
-        detail,
-    )
+fn unauthorized(detail: &str) -> Problem {
+    Problem::of(ProblemKind::Unauthenticated, StatusCode::UNAUTHORIZED, detail)
+        .code("NAO_AUTORIZADO")
+        .title("Não autorizado")
 }
 
-pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
-    if let Some(problem) = accept_problem(req) {
-        return error(
-            app,
-            Some(op),
-            StatusCode::NOT_ACCEPTABLE,
-            "NAO_ACEITO",
-            "Formato de resposta não suportado",
-            &problem,
-        );
-    }
-    if let Some(problem) = query_problem(op, req) {
-        return error(
-            app,
-            Some(op),
-            StatusCode::BAD_REQUEST,
-            "PARAMETRO_INVALIDO",
-            "Parâmetro inválido",
-            &problem,
-        );
-    }
+/// The security stage of a Customers operation: a bearer token bound to a consent that is
+/// authorised, not expired, and grants the operation's permission.
+pub fn authorise(of: &OpenFinance, call: &Call<'_>) -> Result<ConsentView, Problem> {
+    let (app, op, req) = (call.app, call.op, call.req);
     let Some(bearer) = req.bearer() else {
-        return unauthorized(app, op, auth::MISSING_BEARER);
+        return Err(unauthorized(auth::MISSING_BEARER));
     };
     let now = app.clock.now();
     // One read lock for the token, its consent and the customer's standing, and only what the
     // checks below need is copied out: this runs on every data request.
     let consent = {
-        let Ok(state) = app.open_finance.state.read() else {
-            return unauthorized(app, op, "state unavailable");
+        let Ok(state) = of.state.read() else {
+            return Err(Problem::internal("state unavailable"));
         };
         let consent_id = match auth::valid_token(&state, bearer, now) {
-            Err(why) => return unauthorized(app, op, why),
+            Err(why) => return Err(unauthorized(why)),
             Ok(token) => match &token.grant {
                 Grant::Consent { consent_id, .. } => consent_id,
                 Grant::Client { .. } => {
-                    return unauthorized(
-                        app,
-                        op,
+                    return Err(unauthorized(
                         "a client_credentials token carries no consent; use the token of an authorised consent (authorization_code)",
-                    );
+                    ));
                 }
             },
         };
         let Some(c) = state.consents.get(consent_id) else {
-            return unauthorized(
-                app,
-                op,
+            return Err(unauthorized(
                 "the consent of this token no longer exists (sandbox reset?)",
-            );
+            ));
         };
         let (status, rejection) = c.status_at(now);
         let missing = if op.permissions.is_empty() {
@@ -226,7 +203,7 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
     match consent.status {
         ConsentStatus::Authorised => {}
         ConsentStatus::AwaitingAuthorisation => {
-            return unauthorized(app, op, "the consent is still AWAITING_AUTHORISATION");
+            return Err(unauthorized("the consent is still AWAITING_AUTHORISATION"));
         }
         ConsentStatus::Rejected => {
             let why = consent.rejection.unwrap_or("REJECTED");
@@ -242,46 +219,56 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
                 }
                 other => format!("the consent is REJECTED ({other})"),
             };
-            return unauthorized(app, op, &detail);
+            return Err(unauthorized(&detail));
         }
     }
     if let Some(missing) = &consent.missing {
-        return error(
-            app,
-            Some(op),
+        return Err(Problem::of(
+            ProblemKind::Forbidden,
             StatusCode::FORBIDDEN,
-            "PERMISSAO_NAO_CONCEDIDA",
-            "Permissão não concedida",
-            &format!(
+            format!(
                 "the consent does not grant {missing}, which {} needs",
                 op.id
             ),
-        );
+        )
+        .code("PERMISSAO_NAO_CONCEDIDA")
+        .title("Permissão não concedida"));
     }
+    Ok(consent)
+}
+
+/// A Customers operation, once [`authorise`] and the parameter checks passed.
+pub fn handle(of: &OpenFinance, call: &Call<'_>) -> Reply {
+    let (app, spec, op, req) = (call.app, call.spec, call.op, call.req);
+    let Some(consent) = call.principal::<ConsentView>() else {
+        return Err(Problem::internal("the request reached its handler unauthenticated"));
+    };
     match consent.multiple_approval {
-        Some(MultipleApproval::Pending) => return forbidden(app, op, Forbidden::Pending),
-        Some(MultipleApproval::Rejected) => return forbidden(app, op, Forbidden::ApprovalRejected),
+        Some(MultipleApproval::Pending) => return Ok(forbidden(of, app, op, Forbidden::Pending)),
+        Some(MultipleApproval::Rejected) => {
+            return Ok(forbidden(of, app, op, Forbidden::ApprovalRejected));
+        }
         Some(MultipleApproval::Approved) | None => {}
     }
-    let Some(document) = consent.document else {
-        return error(
+    let Some(document) = consent.document.clone() else {
+        return Ok(error(
             app,
             Some(op),
             StatusCode::FORBIDDEN,
             "PERMISSAO_NAO_CONCEDIDA",
             "Permissão não concedida",
             "the consent names no businessEntity, so it covers no business data",
-        );
+        ));
     };
     let persona = app.personas.get(&document);
     let standing = consent.standing.unwrap_or(persona.initial_status);
     match standing {
         CustomerStatus::Active => {}
-        CustomerStatus::TemporarilyBlocked => return forbidden(app, op, Forbidden::Blocked),
-        CustomerStatus::RelationshipClosed => return forbidden(app, op, Forbidden::Closed),
+        CustomerStatus::TemporarilyBlocked => return Ok(forbidden(of, app, op, Forbidden::Blocked)),
+        CustomerStatus::RelationshipClosed => return Ok(forbidden(of, app, op, Forbidden::Closed)),
     }
     if !representable(op, &document) {
-        return error(
+        return Ok(error(
             app,
             Some(op),
             StatusCode::FORBIDDEN,
@@ -291,9 +278,9 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
                 "this API version ({}) cannot represent the alphanumeric CNPJ {document}",
                 spec.version
             ),
-        );
+        ));
     }
-    respond(app, spec, op, req, &document, now)
+    Ok(respond(of, app, spec, op, req, &document, app.clock.now()))
 }
 
 /// Numeric-only CNPJ patterns (before 2.3.0) cannot carry an alphanumeric CNPJ customer.
@@ -314,6 +301,7 @@ fn representable(op: &Operation, document: &str) -> bool {
 /// Builds (or takes from the cache) the customer's data and wraps the requested page.
 /// `now` is the instant the request was checked at, which `meta.requestDateTime` reports.
 fn respond(
+    of: &OpenFinance,
     app: &App,
     spec: &ApiSpec,
     op: &Operation,
@@ -345,7 +333,7 @@ fn respond(
     for part in [spec.base_path.as_str(), "|", op.id.as_str(), "|", document] {
         key.push_str(part);
     }
-    let cached = match app.open_finance.cache.inner.get(&key) {
+    let cached = match of.cache.inner.get(&key) {
         Some(c) => c,
         None => {
             let c = Arc::new(Entry {
@@ -362,7 +350,7 @@ fn respond(
                     .then(|| HeaderValue::from_str(&spec.version).ok())
                     .flatten(),
             });
-            app.open_finance.cache.inner.insert(key, c.clone());
+            of.cache.inner.insert(key, c.clone());
             c
         }
     };

@@ -7,23 +7,115 @@
 
 pub mod auth;
 pub mod consents;
+pub mod control;
 pub mod customers;
 pub mod state;
 
-use std::sync::RwLock;
+use std::any::Any;
+use std::sync::{Arc, RwLock};
 
 use hyper::StatusCode;
-use hyper::header::HeaderValue;
 use serde_json::{Value, json};
 
 use super::super::App;
 use super::super::clock::ofb_datetime;
+use super::super::family::{
+    self, BodyPolicy, Call, Correlation, ErrorContext, Family, Handler, Init, Plugin, Problem,
+};
 use super::super::http::{self, HttpResponse, Req};
-use crate::spec::{ApiSpec, Operation, ParamLocation};
+use crate::spec::{ApiSpec, Operation};
 pub use state::{Consent, ConsentStatus, State};
+
+/// The registry name of the family.
+pub const NAME: &str = "open-finance";
+
+/// Which family of 403 codes the Customers API answers with (FACTS §1.6: the sources disagree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ForbiddenCodes {
+    /// `STATUS_PENDING_AUTHORISATION`, `STATUS_TEMPORARY_UNAVAILABLE`, `STATUS_UNAVAILABLE` (the
+    /// "Informações Gerais" table of the Customers API).
+    #[default]
+    Status,
+    /// `STATUS_RESOURCE_PENDING_AUTHORISATION`, ... (the "Orientações" page and the other data APIs).
+    Resource,
+}
+
+/// `finsandbox serve` options of the family.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct OpenFinanceArgs {
+    /// Family of the Customers API 403 codes: STATUS_* (default) or STATUS_RESOURCE_*.
+    #[arg(long, value_enum, default_value_t = ForbiddenCodes::Status)]
+    pub forbidden_codes: ForbiddenCodes,
+}
+
+/// Options of every command that loads specs: which Customers v2 version is served.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct OpenFinanceSpecArgs {
+    /// Which Customers v2 version answers /open-banking/customers/v2 (default: the highest).
+    #[arg(long, value_name = "VERSION", value_parser = ["2.3.0", "2.2.1"])]
+    pub customers_v2: Option<String>,
+}
+
+/// Where Customers v2 is served: the version choice applies to the documents at this base path.
+pub const CUSTOMERS_V2: &str = "/open-banking/customers/v2";
+
+pub struct OpenFinancePlugin;
+
+pub static PLUGIN: OpenFinancePlugin = OpenFinancePlugin;
+
+impl Plugin for OpenFinancePlugin {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn title(&self) -> &'static str {
+        "Open Finance Brasil Customers (v1, v2) with Consents v3 and an OAuth2 token endpoint"
+    }
+
+    /// Official documents are served at their own paths (`/open-banking/customers/v2`); only the
+    /// APIs the family implements are claimed, so another Open Finance API passed with `--spec`
+    /// is mocked generically instead of refused.
+    fn recognise(&self, base_path: &str) -> Option<String> {
+        let mut segments = base_path.split('/').filter(|s| !s.is_empty());
+        match (segments.next(), segments.next()) {
+            (Some("open-banking"), Some(api @ ("customers" | "consents"))) => Some(api.to_string()),
+            _ => None,
+        }
+    }
+
+    fn serve_args(&self, cmd: clap::Command) -> clap::Command {
+        family::args::augment::<OpenFinanceArgs>(cmd)
+    }
+
+    fn read_serve_args(
+        &self,
+        matches: &clap::ArgMatches,
+        options: &mut family::FamilyOptions,
+    ) -> Result<(), clap::Error> {
+        family::args::read::<OpenFinanceArgs>(matches, options)
+    }
+
+    fn spec_args(&self, cmd: clap::Command) -> clap::Command {
+        family::args::augment::<OpenFinanceSpecArgs>(cmd)
+    }
+
+    fn spec_preferences(&self, matches: &clap::ArgMatches) -> Vec<(String, String)> {
+        use clap::FromArgMatches;
+        OpenFinanceSpecArgs::from_arg_matches(matches)
+            .ok()
+            .and_then(|a| a.customers_v2)
+            .map(|v| vec![(CUSTOMERS_V2.to_string(), v)])
+            .unwrap_or_default()
+    }
+
+    fn build(&self, init: &Init<'_>) -> anyhow::Result<Arc<dyn Family>> {
+        Ok(Arc::new(OpenFinance::new(init.config.families.get())))
+    }
+}
 
 /// The family's state and caches.
 pub struct OpenFinance {
+    pub args: OpenFinanceArgs,
     pub state: RwLock<State>,
     /// Serialised records per (spec, operation, document): generating a persona's data is the
     /// expensive part of a request, and the data never changes for a given seed.
@@ -32,87 +124,133 @@ pub struct OpenFinance {
 
 impl Default for OpenFinance {
     fn default() -> Self {
-        Self::new()
+        Self::new(OpenFinanceArgs::default())
     }
 }
 
+/// A UUID, or the older alphanumeric form v1 allows: what an early error may echo.
+fn echoable(value: &str) -> bool {
+    !value.is_empty() && value.len() <= 100 && value.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
+
+type Op = fn(&OpenFinance, &Call<'_>) -> family::Reply;
+
+const CUSTOMERS: &[(&str, Op)] = &[
+    ("customersGetPersonalIdentifications", customers::handle),
+    ("customersGetPersonalQualifications", customers::handle),
+    ("customersGetPersonalFinancialRelations", customers::handle),
+    ("customersGetBusinessIdentifications", customers::handle),
+    ("customersGetBusinessQualifications", customers::handle),
+    ("customersGetBusinessFinancialRelations", customers::handle),
+];
+
+const CONSENTS: &[(&str, Op)] = &[
+    ("consentsPostConsents", consents::create),
+    ("consentsGetConsentsConsentId", consents::read),
+    ("consentsDeleteConsentsConsentId", consents::revoke),
+];
+
+const AUTH: &[(&str, Op)] = &[("oauthToken", auth::token)];
+
 impl OpenFinance {
-    pub fn new() -> OpenFinance {
+    pub fn new(args: OpenFinanceArgs) -> OpenFinance {
         OpenFinance {
+            args,
             state: RwLock::new(State::default()),
             cache: customers::BodyCache::new(4096),
         }
     }
 
-    pub fn reset(&self) {
+    fn is_token_endpoint(spec: Option<&ApiSpec>) -> bool {
+        spec.is_some_and(|s| s.api == "auth")
+    }
+}
+
+impl Family for OpenFinance {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn handlers(self: Arc<Self>, spec: &ApiSpec) -> Vec<(&'static str, Handler)> {
+        let entries = match spec.api.as_str() {
+            "customers" => CUSTOMERS,
+            "consents" => CONSENTS,
+            "auth" => AUTH,
+            _ => &[],
+        };
+        family::table(&self, entries)
+    }
+
+    fn render(&self, ctx: &ErrorContext<'_>, problem: &Problem) -> HttpResponse {
+        if Self::is_token_endpoint(ctx.spec) {
+            return super::super::oauth::render(problem);
+        }
+        let (default_code, default_title) = generic_code(problem.status);
+        let code = problem.code.as_deref().unwrap_or(default_code);
+        let title = problem.title.as_deref().unwrap_or(default_title);
+        let mut response = error(ctx.app, ctx.op, problem.status, code, title, &problem.message);
+        for (name, value) in &problem.headers {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+        response
+    }
+
+    fn correlation(&self) -> Option<Correlation> {
+        Some(Correlation {
+            header: http::X_FAPI_INTERACTION_ID,
+            fallback_valid: echoable,
+            generate_when_missing: true,
+        })
+    }
+
+    fn authenticate(
+        &self,
+        call: &Call<'_>,
+    ) -> Result<Option<Box<dyn Any + Send + Sync>>, Problem> {
+        match call.spec.api.as_str() {
+            "customers" => Ok(Some(Box::new(customers::authorise(self, call)?))),
+            "consents" => Ok(Some(Box::new(consents::client(self, call)?))),
+            _ => Ok(None),
+        }
+    }
+
+    fn body_policy(&self, _op: &Operation) -> BodyPolicy {
+        // Consents answer 422 with the codes of their own table, and the token endpoint answers
+        // OAuth2 errors: both judge their bodies themselves.
+        BodyPolicy::Parse
+    }
+
+    fn own_headers(&self) -> &'static [&'static str] {
+        // The bearer token is checked by `authenticate`, with the consent behind it.
+        &["authorization"]
+    }
+
+    fn control(&self, app: &App, req: &Req, rest: &[&str]) -> Option<HttpResponse> {
+        control::handle(self, app, req, rest)
+    }
+
+    fn control_index(&self) -> Vec<String> {
+        control::INDEX.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn legacy_control(&self) -> &'static [&'static str] {
+        &["consents", "customers"]
+    }
+
+    fn subject(&self, call: &Call<'_>) -> Option<String> {
+        call.principal::<customers::ConsentView>()
+            .and_then(|c| c.document.clone())
+            .or_else(|| super::super::pipeline::default_subject(call))
+    }
+
+    fn reset(&self) {
         if let Ok(mut s) = self.state.write() {
             *s = State::default();
         }
     }
-}
 
-pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
-    let interaction = match interaction_id(op, req) {
-        Ok(id) => id,
-        Err(detail) => {
-            let generated = uuid::Uuid::new_v4().to_string();
-            let mut r = error(
-                app,
-                Some(op),
-                StatusCode::BAD_REQUEST,
-                "PARAMETRO_INVALIDO",
-                "Parâmetro inválido",
-                &detail,
-            );
-            http::set_header(&mut r, "x-fapi-interaction-id", &generated);
-            return r;
-        }
-    };
-    let mut response = match spec.api.as_str() {
-        "consents" => consents::handle(app, spec, op, req),
-        "customers" => customers::handle(app, spec, op, req),
-        _ => super::generic::handle(app, spec, op, req),
-    };
-    if let Some(v) = interaction {
-        response
-            .headers_mut()
-            .insert(http::X_FAPI_INTERACTION_ID, v);
-    }
-    response
-}
-
-/// The interaction id to echo, or why the request is refused.
-///
-/// The spec's own parameter schema decides what is valid: a UUID in v2.1+ and Consents v3, the
-/// older alphanumeric form in v1. A required header that is missing is refused, as FACTS §1.2 says.
-/// An id is generated only when the client sent none: a random UUID costs a `getrandom` system
-/// call, which showed in the throughput bench's profile when every request paid for one.
-///
-/// The client's id is echoed as the header value it arrived in (sharing its bytes, no copy).
-fn interaction_id(op: &Operation, req: &Req) -> Result<Option<HeaderValue>, String> {
-    let param = op.parameter(ParamLocation::Header, "x-fapi-interaction-id");
-    let echo = || req.headers.get(http::X_FAPI_INTERACTION_ID).cloned();
-    match (req.header(http::X_FAPI_INTERACTION_ID), param) {
-        (None, Some(p)) if p.required => Err(
-            "the x-fapi-interaction-id header is required (a UUID the server echoes back)".into(),
-        ),
-        (None, _) => Ok(HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok()),
-        (Some(value), Some(p)) => {
-            let valid = p
-                .validator
-                .as_ref()
-                .is_none_or(|v| v.is_valid(&Value::String(value.to_string())));
-            if valid {
-                Ok(echo())
-            } else {
-                Err(format!(
-                    "x-fapi-interaction-id \"{}\" is not valid for this API (expected a UUID such as {})",
-                    printable(value),
-                    uuid::Uuid::nil()
-                ))
-            }
-        }
-        (Some(_), None) => Ok(echo()),
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 
@@ -171,19 +309,6 @@ fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
-/// Errors raised before an operation is known (unknown path, wrong method, oversize body).
-pub fn early_error(app: &App, status: StatusCode, req: Option<&Req>, detail: &str) -> HttpResponse {
-    let (code, title) = generic_code(status);
-    let mut r = error(app, None, status, code, title, detail);
-    let echo = req
-        .and_then(|r| r.header("x-fapi-interaction-id"))
-        .filter(|v| uuid::Uuid::parse_str(v).is_ok())
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    http::set_header(&mut r, "x-fapi-interaction-id", &echo);
-    r
-}
-
 /// Codes and PT-BR titles for statuses whose meaning is the same everywhere.
 pub fn generic_code(status: StatusCode) -> (&'static str, &'static str) {
     match status.as_u16() {
@@ -202,102 +327,4 @@ pub fn generic_code(status: StatusCode) -> (&'static str, &'static str) {
         429 => ("LIMITE_EXCEDIDO", "Muitas requisições"),
         _ => ("ERRO_INTERNO", "Erro interno"),
     }
-}
-
-/// Refuses an `Accept` that excludes JSON or asks for a charset other than UTF-8 (FACTS §1.5, 406).
-pub fn accept_problem(req: &Req) -> Option<String> {
-    let accept = req.header(hyper::header::ACCEPT)?.trim();
-    if accept.is_empty() {
-        return None;
-    }
-    let acceptable = accept.split(',').any(|range| {
-        let mut parts = range.split(';').map(str::trim);
-        // Case-insensitive comparisons in place: every data request goes through here.
-        let media = parts.next().unwrap_or("").as_bytes();
-        let media_ok = [&b"*/*"[..], b"application/*", b"application/json"]
-            .iter()
-            .any(|m| media.eq_ignore_ascii_case(m))
-            || media.len() >= 5 && media[media.len() - 5..].eq_ignore_ascii_case(b"+json");
-        let mut charset_ok = true;
-        let mut weight_ok = true;
-        for param in parts {
-            if let Some((k, v)) = param.split_once('=') {
-                let (k, v) = (k.trim(), v.trim().trim_matches('"'));
-                if k.eq_ignore_ascii_case("charset")
-                    && !v.eq_ignore_ascii_case("utf-8")
-                    && !v.eq_ignore_ascii_case("utf8")
-                {
-                    charset_ok = false;
-                }
-                if k.eq_ignore_ascii_case("q") && v.parse::<f32>().is_ok_and(|q| q <= 0.0) {
-                    weight_ok = false;
-                }
-            }
-        }
-        media_ok && charset_ok && weight_ok
-    });
-    if acceptable {
-        None
-    } else {
-        Some(format!(
-            "Accept \"{}\" excludes application/json with UTF-8, the only representation this API has",
-            printable(accept)
-        ))
-    }
-}
-
-/// Validates query parameters against the operation's parameter schemas.
-pub fn query_problem(op: &Operation, req: &Req) -> Option<String> {
-    for p in op
-        .parameters
-        .iter()
-        .filter(|p| p.location == ParamLocation::Query)
-    {
-        let Some(raw) = req.query_param(&p.name) else {
-            if p.required {
-                return Some(format!("query parameter {} is required", p.name));
-            }
-            continue;
-        };
-        let ty = p
-            .schema
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("string");
-        let value = match ty {
-            "integer" => match raw.parse::<i64>() {
-                Ok(n) => json!(n),
-                Err(_) => {
-                    return Some(format!(
-                        "query parameter {} must be an integer, got \"{}\"",
-                        p.name,
-                        printable(raw)
-                    ));
-                }
-            },
-            "number" => match raw.parse::<f64>() {
-                Ok(n) => json!(n),
-                Err(_) => {
-                    return Some(format!(
-                        "query parameter {} must be a number, got \"{}\"",
-                        p.name,
-                        printable(raw)
-                    ));
-                }
-            },
-            "boolean" => match raw {
-                "true" => json!(true),
-                "false" => json!(false),
-                _ => return Some(format!("query parameter {} must be true or false", p.name)),
-            },
-            _ => json!(raw),
-        };
-        if let Some(v) = &p.validator {
-            let findings = v.schema_findings(&value);
-            if let Some(f) = findings.first() {
-                return Some(format!("query parameter {}: {}", p.name, f.message));
-            }
-        }
-    }
-    None
 }

@@ -1,0 +1,704 @@
+//! One request pipeline for every family, in one place and one order:
+//!
+//! 1. read the body under the size limit (413), then the control API (`/sandbox/...`);
+//! 2. route to an operation (404, 405 with `Allow`);
+//! 3. the family's correlation header (echoed on every answer; a malformed one is a 400);
+//! 4. the family's admission checks (a rate limit: 429);
+//! 5. `Accept` (406) and `Content-Type` (415) against the media types the operation declares;
+//! 6. credentials, by the family's [`Family::authenticate`] (401, 403);
+//! 7. path, query and header parameters against their schemas (400);
+//! 8. the body, by the family's [`BodyPolicy`] (400);
+//! 9. the handler bound to the operationId;
+//! 10. the optional self-check of the answer against the spec.
+//!
+//! Every refusal is a [`Problem`] the family renders in its own error shape, so no stage knows a
+//! provider's error format, and no handler repeats a check a stage makes.
+
+use std::any::Any;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::HeaderValue;
+use hyper::{Request, StatusCode};
+use serde_json::{Map, Value, json};
+
+use super::family::{BodyPolicy, Call, ErrorContext, Family, Problem, ProblemKind};
+use super::http::{self, HttpResponse, Req};
+use super::{App, control};
+use crate::br;
+use crate::spec::{ApiSpec, Operation, ParamLocation, RouteMatch};
+
+/// The hyper service: one request, start to end. Never panics on input.
+pub async fn serve(
+    app: Arc<App>,
+    req: Request<Incoming>,
+    peer: Option<SocketAddr>,
+) -> Result<HttpResponse, Infallible> {
+    Ok(handle(app, req, peer).await)
+}
+
+async fn read_body(
+    req: Request<Incoming>,
+    limit: usize,
+) -> Result<(hyper::http::request::Parts, Bytes), (hyper::http::request::Parts, ProblemKind)> {
+    let (parts, body) = req.into_parts();
+    if let Some(len) = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > limit as u64
+    {
+        return Err((parts, ProblemKind::BodyTooLarge));
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok((parts, collected.to_bytes())),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err((parts, ProblemKind::BodyTooLarge))
+        }
+        Err(_) => Err((parts, ProblemKind::Unreadable)),
+    }
+}
+
+fn request_of(parts: hyper::http::request::Parts, body: Bytes, peer: Option<SocketAddr>) -> Req {
+    let raw_query = parts.uri.query().map(str::to_string);
+    Req {
+        method: parts.method,
+        query: http::parse_query(raw_query.as_deref()),
+        raw_query,
+        path: parts.uri.path().to_string(),
+        headers: parts.headers,
+        body,
+        params: Vec::new(),
+        peer,
+    }
+}
+
+/// One request, start to end.
+pub async fn handle(
+    app: Arc<App>,
+    req: Request<Incoming>,
+    peer: Option<SocketAddr>,
+) -> HttpResponse {
+    let (req, early) = match read_body(req, app.config.max_body_bytes).await {
+        Ok((parts, body)) => (request_of(parts, body, peer), None),
+        Err((parts, kind)) => (request_of(parts, Bytes::new(), peer), Some(kind)),
+    };
+    if let Some(kind) = early {
+        let problem = match kind {
+            ProblemKind::BodyTooLarge => Problem::of(
+                kind,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the request body is larger than the sandbox accepts ({} bytes)",
+                    app.config.max_body_bytes
+                ),
+            ),
+            _ => Problem::of(
+                kind,
+                StatusCode::BAD_REQUEST,
+                "the request body could not be read",
+            ),
+        };
+        return unrouted_error(&app, &req, problem);
+    }
+    let mut req = req;
+    if req.path == "/sandbox" || req.path.starts_with("/sandbox/") {
+        return control::handle(&app, &req);
+    }
+    let (spec, op) = match app.router.find(req.method.as_str(), &req.path) {
+        RouteMatch::Found {
+            spec,
+            operation,
+            params,
+        } => {
+            req.params = params;
+            (spec.clone(), operation.clone())
+        }
+        RouteMatch::MethodNotAllowed { allowed } => {
+            let allowed = allowed.join(", ");
+            let problem = Problem::of(
+                ProblemKind::MethodNotAllowed,
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "{} is not supported on {}; allowed: {allowed}",
+                    req.method, req.path
+                ),
+            )
+            .header("allow", &allowed);
+            return unrouted_error(&app, &req, problem);
+        }
+        RouteMatch::NotFound => {
+            if let Some(index) = index_page(&app, &req) {
+                return index;
+            }
+            let problem =
+                Problem::not_found(format!("no operation at {} {}", req.method, req.path));
+            return unrouted_error(&app, &req, problem);
+        }
+    };
+    let mut response = run(&app, &spec, &op, &req);
+    if req.method == hyper::Method::HEAD {
+        *response.body_mut() = Full::new(Bytes::new());
+    }
+    response
+}
+
+/// A refusal before any operation is known, in the shape of the family whose documents the path
+/// belongs to (the longest base path that prefixes it), or as problem+json.
+fn unrouted_error(app: &App, req: &Req, problem: Problem) -> HttpResponse {
+    let owner = app.owner_of(&req.path);
+    let family = owner
+        .map(|(f, _)| f.clone())
+        .unwrap_or_else(|| app.generic());
+    let rule = family.correlation();
+    let echo = rule.as_ref().and_then(|c| {
+        req.headers
+            .get(&c.header)
+            .filter(|v| v.to_str().is_ok_and(c.fallback_valid))
+            .cloned()
+            .or_else(|| c.generate_when_missing.then(new_id))
+    });
+    let ctx = ErrorContext {
+        app,
+        spec: owner.map(|(_, s)| s.as_ref()),
+        op: None,
+        req: Some(req),
+        correlation: echo.as_ref().and_then(|v| v.to_str().ok()),
+    };
+    let mut response = family.render(&ctx, &problem);
+    if let (Some(c), Some(v)) = (rule, echo) {
+        response.headers_mut().insert(c.header, v);
+    }
+    response
+}
+
+/// `GET /` and `/healthz`: what this sandbox serves and where.
+fn index_page(app: &App, req: &Req) -> Option<HttpResponse> {
+    if req.method != hyper::Method::GET || !matches!(req.path.as_str(), "/" | "/healthz") {
+        return None;
+    }
+    let origin = req.origin(app.config.public_url.as_deref());
+    let apis: Vec<_> = app
+        .specs
+        .apis
+        .iter()
+        .map(|s| {
+            json!({
+                "family": s.family,
+                "api": s.api,
+                "version": s.version,
+                "baseUrl": format!("{origin}{}", s.base_path),
+                "source": s.source,
+                "operations": s.operations.len(),
+            })
+        })
+        .collect();
+    Some(http::json_response(
+        StatusCode::OK,
+        "application/json",
+        &json!({
+            "finsandbox": env!("CARGO_PKG_VERSION"),
+            "seed": app.config.seed,
+            "apis": apis,
+            "control": format!("{origin}/sandbox"),
+        }),
+    ))
+}
+
+fn new_id() -> HeaderValue {
+    // A UUID is always a valid header value.
+    HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("00000000-0000-0000-0000-000000000000"))
+}
+
+/// Runs a routed request through the stages and the handler.
+pub fn run(app: &App, spec: &Arc<ApiSpec>, op: &Arc<Operation>, req: &Req) -> HttpResponse {
+    let bound = app.bound(spec, op);
+    let family = &bound.family;
+    let (echo, refused) = match correlation(family.as_ref(), op, req) {
+        Ok(echo) => (echo, None),
+        Err((generated, problem)) => (generated, Some(problem)),
+    };
+    let ctx = ErrorContext {
+        app,
+        spec: Some(spec),
+        op: Some(op),
+        req: Some(req),
+        correlation: echo.as_ref().and_then(|v| v.to_str().ok()),
+    };
+    let mut response = match refused {
+        Some(problem) => family.render(&ctx, &problem),
+        None => match stages(app, spec, op, req, family.as_ref(), bound.handler) {
+            Ok(r) => r,
+            Err(problem) => family.render(&ctx, &problem),
+        },
+    };
+    if let (Some(c), Some(v)) = (family.correlation(), echo) {
+        response.headers_mut().insert(c.header, v);
+    }
+    if app.config.self_check {
+        response = self_check(op, response);
+    }
+    response
+}
+
+fn stages(
+    app: &App,
+    spec: &ApiSpec,
+    op: &Operation,
+    req: &Req,
+    family: &dyn Family,
+    handler: &super::family::Handler,
+) -> Result<HttpResponse, Problem> {
+    let mut call = Call {
+        app,
+        spec,
+        op,
+        req,
+        body: None,
+        principal: None,
+    };
+    family.admit(&call)?;
+    accept(op, req)?;
+    content_type(op, req)?;
+    let principal: Option<Box<dyn Any + Send + Sync>> = family.authenticate(&call)?;
+    parameters(op, req, family)?;
+    let body = body(op, req, family.body_policy(op))?;
+    call.body = body.as_ref();
+    call.principal = principal.as_deref();
+    handler(&call)
+}
+
+/// The correlation id to echo, or (the id to echo instead, the refusal) when the client's is
+/// malformed or missing where the operation requires it.
+fn correlation(
+    family: &dyn Family,
+    op: &Operation,
+    req: &Req,
+) -> Result<Option<HeaderValue>, (Option<HeaderValue>, Problem)> {
+    let Some(rule) = family.correlation() else {
+        return Ok(None);
+    };
+    let name = rule.header.as_str();
+    let param = op.parameter(ParamLocation::Header, name);
+    let refuse = |message: String| {
+        Err((
+            Some(new_id()),
+            Problem::of(ProblemKind::Correlation, StatusCode::BAD_REQUEST, message).field(name),
+        ))
+    };
+    match (req.headers.get(&rule.header), param) {
+        (None, Some(p)) if p.required => refuse(format!(
+            "the {name} header is required (an id the server echoes back)"
+        )),
+        (None, _) => Ok(rule.generate_when_missing.then(new_id)),
+        (Some(value), param) => {
+            let text = value.to_str().unwrap_or("");
+            let valid = match param.and_then(|p| p.validator.as_ref()) {
+                Some(v) => value.to_str().is_ok() && v.is_valid(&Value::String(text.to_string())),
+                None => value.to_str().is_ok() && (rule.fallback_valid)(text),
+            };
+            if valid {
+                Ok(Some(value.clone()))
+            } else {
+                refuse(format!(
+                    "{name} \"{}\" is not valid for this API{}",
+                    printable(text),
+                    param
+                        .and_then(|p| p.schema.get("format").and_then(Value::as_str))
+                        .map(|f| format!(" (expected a {f})"))
+                        .unwrap_or_default()
+                ))
+            }
+        }
+    }
+}
+
+/// A client-supplied value made safe to quote in a message.
+pub fn printable(s: &str) -> String {
+    let clean: String = s.chars().filter(|c| !c.is_control()).take(80).collect();
+    if s.chars().count() > 80 {
+        format!("{clean}…")
+    } else {
+        clean
+    }
+}
+
+/// The media types of the operation's success answers.
+fn answer_media(op: &Operation) -> impl Iterator<Item = &str> {
+    op.responses
+        .iter()
+        .filter(|r| r.status.starts_with('2'))
+        .filter_map(|r| r.content_type.as_deref())
+}
+
+/// `Accept` must allow one of the representations the operation answers with (406). A JSON
+/// answer also needs UTF-8 when a charset is named.
+fn accept(op: &Operation, req: &Req) -> Result<(), Problem> {
+    let Some(accept) = req.header(hyper::header::ACCEPT).map(str::trim) else {
+        return Ok(());
+    };
+    if accept.is_empty() {
+        return Ok(());
+    }
+    let mut offered = answer_media(op).peekable();
+    if offered.peek().is_none() {
+        return Ok(());
+    }
+    let offered: Vec<&str> = offered.collect();
+    if offered.iter().any(|m| acceptable(accept, m)) {
+        return Ok(());
+    }
+    Err(Problem::of(
+        ProblemKind::NotAcceptable,
+        StatusCode::NOT_ACCEPTABLE,
+        format!(
+            "Accept \"{}\" excludes {}, the representation{} this operation has",
+            printable(accept),
+            offered.join(", "),
+            if offered.len() > 1 { "s" } else { "" }
+        ),
+    )
+    .field("Accept"))
+}
+
+/// Whether an `Accept` header admits `media` (`application/json; charset=utf-8` and the like).
+pub fn acceptable(accept: &str, media: &str) -> bool {
+    let offered = media.split(';').next().unwrap_or("").trim().as_bytes();
+    let (offered_type, offered_sub) = match offered.iter().position(|&b| b == b'/') {
+        Some(i) => (&offered[..i], &offered[i + 1..]),
+        None => (offered, &b""[..]),
+    };
+    let json = offered_sub.eq_ignore_ascii_case(b"json") || ends_with_ci(offered_sub, b"+json");
+    accept.split(',').any(|range| {
+        let mut parts = range.split(';').map(str::trim);
+        // Case-insensitive comparisons in place: every request goes through here.
+        let wanted = parts.next().unwrap_or("").as_bytes();
+        let (wt, ws) = match wanted.iter().position(|&b| b == b'/') {
+            Some(i) => (&wanted[..i], &wanted[i + 1..]),
+            None => (wanted, &b""[..]),
+        };
+        let type_ok = wt == b"*" || wt.eq_ignore_ascii_case(offered_type);
+        let sub_ok = ws == b"*"
+            || ws.eq_ignore_ascii_case(offered_sub)
+            || (json && (ws.eq_ignore_ascii_case(b"json") || ends_with_ci(ws, b"+json")));
+        let mut charset_ok = true;
+        let mut weight_ok = true;
+        for param in parts {
+            if let Some((k, v)) = param.split_once('=') {
+                let (k, v) = (k.trim(), v.trim().trim_matches('"'));
+                if json
+                    && k.eq_ignore_ascii_case("charset")
+                    && !v.eq_ignore_ascii_case("utf-8")
+                    && !v.eq_ignore_ascii_case("utf8")
+                {
+                    charset_ok = false;
+                }
+                if k.eq_ignore_ascii_case("q") && v.parse::<f32>().is_ok_and(|q| q <= 0.0) {
+                    weight_ok = false;
+                }
+            }
+        }
+        type_ok && sub_ok && charset_ok && weight_ok
+    })
+}
+
+fn ends_with_ci(s: &[u8], suffix: &[u8]) -> bool {
+    s.len() >= suffix.len() && s[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
+/// A body must come in the media type the operation declares (415).
+fn content_type(op: &Operation, req: &Req) -> Result<(), Problem> {
+    let Some(declared) = &op.request_body else {
+        return Ok(());
+    };
+    if req.body.is_empty() {
+        return Ok(());
+    }
+    let sent = req
+        .header(hyper::header::CONTENT_TYPE)
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let expected = declared.content_type.as_str();
+    let json_like = |m: &str| m == "application/json" || m.ends_with("+json");
+    let ok =
+        sent == expected || (expected.contains("json") && json_like(&sent)) || (expected == "*/*");
+    if ok {
+        return Ok(());
+    }
+    Err(Problem::of(
+        ProblemKind::UnsupportedMediaType,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        if sent.is_empty() {
+            format!("the body has no Content-Type; send it as {expected}")
+        } else {
+            format!(
+                "the body is {}; this operation takes {expected}",
+                printable(&sent)
+            )
+        },
+    )
+    .field("Content-Type"))
+}
+
+/// Path, query and header parameters against their schemas (400). Headers the family checks
+/// itself (its correlation header, its credentials) are left to it.
+fn parameters(op: &Operation, req: &Req, family: &dyn Family) -> Result<(), Problem> {
+    let own = family.own_headers();
+    let correlation = family.correlation().map(|c| c.header);
+    for p in &op.parameters {
+        let raw = match p.location {
+            ParamLocation::Path => req.param(&p.name),
+            ParamLocation::Query => req.query_param(&p.name),
+            ParamLocation::Header => {
+                if own.iter().any(|h| h.eq_ignore_ascii_case(&p.name))
+                    || correlation
+                        .as_ref()
+                        .is_some_and(|c| c.as_str().eq_ignore_ascii_case(&p.name))
+                    || p.name.eq_ignore_ascii_case("authorization")
+                {
+                    continue;
+                }
+                req.header(p.name.to_ascii_lowercase())
+            }
+            ParamLocation::Cookie => continue,
+        };
+        let Some(raw) = raw else {
+            if p.required {
+                return Err(Problem::of(
+                    ProblemKind::MissingParameter(p.location),
+                    StatusCode::BAD_REQUEST,
+                    format!("{} {} is required", location_word(p.location), p.name),
+                )
+                .field(&p.name));
+            }
+            continue;
+        };
+        let Some(validator) = &p.validator else {
+            continue;
+        };
+        let value = match typed(&p.schema, raw) {
+            Ok(v) => v,
+            Err(expected) => {
+                return Err(Problem::of(
+                    ProblemKind::InvalidParameter(p.location),
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "{} {} must be {expected}, got \"{}\"",
+                        location_word(p.location),
+                        p.name,
+                        printable(raw)
+                    ),
+                )
+                .field(&p.name));
+            }
+        };
+        let findings = validator.schema_findings(&value);
+        if let Some(first) = findings.first() {
+            let message = format!(
+                "{} {}: {}",
+                location_word(p.location),
+                p.name,
+                first.message
+            );
+            return Err(Problem::of(
+                ProblemKind::InvalidParameter(p.location),
+                StatusCode::BAD_REQUEST,
+                message,
+            )
+            .field(&p.name)
+            .findings(findings));
+        }
+    }
+    Ok(())
+}
+
+fn location_word(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "path parameter",
+        ParamLocation::Query => "query parameter",
+        ParamLocation::Header => "header",
+        ParamLocation::Cookie => "cookie",
+    }
+}
+
+/// A parameter's text as the JSON value its schema's type asks for.
+fn typed(schema: &Value, raw: &str) -> Result<Value, &'static str> {
+    match schema.get("type").and_then(Value::as_str) {
+        Some("integer") => raw
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| "an integer"),
+        Some("number") => raw
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .map(Value::from)
+            .ok_or("a number"),
+        Some("boolean") => match raw {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err("true or false"),
+        },
+        _ => Ok(Value::String(raw.to_string())),
+    }
+}
+
+/// The body by the family's policy: parsed (JSON, or a form as an object of strings) and, with
+/// [`BodyPolicy::Validate`], judged against the schema.
+fn body(op: &Operation, req: &Req, policy: BodyPolicy) -> Result<Option<Value>, Problem> {
+    let Some(declared) = &op.request_body else {
+        return Ok(None);
+    };
+    if policy == BodyPolicy::Raw {
+        return Ok(None);
+    }
+    if req.body.is_empty() {
+        if declared.required {
+            return Err(Problem::of(
+                ProblemKind::EmptyBody,
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "the request body is empty; {} expects {}",
+                    op.id, declared.content_type
+                ),
+            ));
+        }
+        return Ok(None);
+    }
+    let value = if declared.content_type == "application/x-www-form-urlencoded" {
+        let mut map = Map::new();
+        for (k, v) in req.form() {
+            map.insert(k, Value::String(v));
+        }
+        Value::Object(map)
+    } else {
+        serde_json::from_slice::<Value>(&req.body).map_err(|e| {
+            Problem::of(
+                ProblemKind::MalformedBody {
+                    line: e.line(),
+                    column: e.column(),
+                },
+                StatusCode::BAD_REQUEST,
+                format!("the body is not valid JSON: {e}"),
+            )
+        })?
+    };
+    if policy == BodyPolicy::Validate {
+        let findings = declared.validator.findings(&value);
+        if let Some(first) = findings.first() {
+            let at = if first.pointer.is_empty() {
+                "the body".to_string()
+            } else {
+                first.pointer.clone()
+            };
+            return Err(Problem::of(
+                ProblemKind::InvalidBody,
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "{} finding(s) in the body; first at {at}: {}",
+                    findings.len(),
+                    first.message
+                ),
+            )
+            .field(first.pointer.trim_start_matches('/').replace('/', "."))
+            .findings(findings));
+        }
+    }
+    Ok(Some(value))
+}
+
+/// What [`Family::authenticate`] checks by default: the credentials the operation's `security`
+/// asks for are there and well-formed. Families with a token store check more.
+// The spec's security model arrives with the generic mock's work; until then nothing is enforced
+// for documents of no family.
+pub fn default_authenticate(_call: &Call<'_>) -> Result<(), Problem> {
+    Ok(())
+}
+
+/// The first path parameter that is a valid CPF or CNPJ.
+pub fn default_subject(call: &Call<'_>) -> Option<String> {
+    call.req
+        .params
+        .iter()
+        .map(|(_, v)| br::strip_mask(v))
+        .find(|v| (v.len() == 11 && br::is_valid_cpf(v)) || (v.len() == 14 && br::is_valid_cnpj(v)))
+}
+
+/// Judges our own answer by the spec. A sandbox that contradicts its spec must fail loudly, not
+/// teach clients the wrong shape.
+fn self_check(op: &Operation, response: HttpResponse) -> HttpResponse {
+    let status = response.status().as_u16();
+    let Some(spec) = op.declared_response(status).or_else(|| op.response(status)) else {
+        tracing::error!(op = %op.id, status, "status not declared by the spec");
+        return http::json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "application/json",
+            &json!({"selfCheck": format!("{} answered {status}, which its spec does not declare", op.id)}),
+        );
+    };
+    let Some(validator) = &spec.validator else {
+        return response;
+    };
+    let body = response.body().clone();
+    let bytes = futures::executor::block_on(body.collect())
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return http::json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "application/json",
+                &json!({"selfCheck": format!("{} answered {status} with a body that is not JSON: {e}", op.id)}),
+            );
+        }
+    };
+    let findings = validator.findings(&value);
+    if findings.is_empty() {
+        return response;
+    }
+    tracing::error!(op = %op.id, status, ?findings, "response violates the spec");
+    http::json_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "application/json",
+        &json!({"selfCheck": format!("{} answered {status} with a body that violates its schema", op.id),
+                "findings": findings, "body": value}),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::acceptable;
+
+    #[test]
+    fn accept_ranges_admit_json_and_other_media() {
+        assert!(acceptable(
+            "application/json",
+            "application/json; charset=utf-8"
+        ));
+        assert!(acceptable("*/*", "application/pdf"));
+        assert!(acceptable("application/*;q=0.5", "application/json"));
+        assert!(acceptable("application/problem+json", "application/json"));
+        assert!(!acceptable("text/html", "application/json"));
+        assert!(!acceptable(
+            "application/json; charset=latin1",
+            "application/json"
+        ));
+        assert!(!acceptable("application/json;q=0", "application/json"));
+        assert!(acceptable("application/pdf", "application/pdf"));
+        assert!(!acceptable("application/json", "application/pdf"));
+    }
+}
