@@ -18,6 +18,12 @@ impl Clock {
         (Utc::now() + Duration::seconds(offset)).trunc_subsecs(0)
     }
 
+    /// Wall time plus the offset at full precision: for scheduling (retries a fraction of a second
+    /// apart), never for timestamps clients see.
+    pub fn precise_now(&self) -> DateTime<Utc> {
+        Utc::now() + Duration::seconds(self.offset_secs.load(Ordering::Relaxed))
+    }
+
     pub fn advance(&self, seconds: i64) {
         self.offset_secs.fetch_add(seconds, Ordering::Relaxed);
     }

@@ -64,6 +64,9 @@ fn not_found(req: &Req) -> HttpResponse {
 /// `/sandbox/<family>/...`, or a top-level name a family answered before routes were per family.
 fn family_route(app: &App, req: &Req, name: &str, rest: &[&str]) -> HttpResponse {
     if let Some(family) = app.family_named(name) {
+        if req.method == Method::GET && rest == ["deliveries"] {
+            return deliveries(app, family.name(), req);
+        }
         return family
             .control(app, req, rest)
             .unwrap_or_else(|| not_found(req));
@@ -82,6 +85,65 @@ fn family_route(app: &App, req: &Req, name: &str, rest: &[&str]) -> HttpResponse
     not_found(req)
 }
 
+/// `GET /sandbox/<family>/deliveries`: every delivery attempt of the family's webhooks and
+/// callbacks, oldest first, a page at a time (`page` from 1, `page-size` up to 1000). Any other
+/// query parameter filters on the field of that name (`?documentNumber=...&eventName=...`).
+pub fn deliveries(app: &App, family: &str, req: &Req) -> HttpResponse {
+    let (page, size) = match paging(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let filters: Vec<(&str, &str)> = req
+        .query
+        .iter()
+        .filter(|(k, _)| k != "page" && k != "page-size")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (total, list) = app.callbacks.attempts(
+        family,
+        |a| {
+            filters.iter().all(|(k, v)| {
+                a.labels
+                    .get(*k)
+                    .is_some_and(|l| l.as_str().map_or_else(|| l.to_string() == *v, |s| s == *v))
+                    || (*k == "url" && a.url == *v)
+                    || (*k == "state" && a.state == *v)
+            })
+        },
+        (page - 1) * size,
+        size,
+    );
+    ok(json!({
+        "deliveries": list,
+        "pending": app.callbacks.pending(family),
+        "page": page,
+        "pageSize": size,
+        "total": total,
+        "totalPages": total.div_ceil(size).max(1),
+    }))
+}
+
+/// `page` (from 1) and `page-size` (1 to 1000, 100 by default) of a control listing.
+pub fn paging(req: &Req) -> Result<(usize, usize), HttpResponse> {
+    let number = |name: &str, default: usize, max: usize| match req.query_param(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("{name} must be a whole number from 1 to {max}, got \"{v}\""),
+                )
+            }),
+    };
+    Ok((
+        number("page", 1, usize::MAX / 1001)?,
+        number("page-size", 100, 1000)?,
+    ))
+}
+
 fn index(app: &App) -> HttpResponse {
     let mut routes: Vec<String> = vec![
         "GET  /sandbox/personas".into(),
@@ -91,7 +153,11 @@ fn index(app: &App) -> HttpResponse {
     ];
     let mut families = serde_json::Map::new();
     for f in app.families() {
-        let lines = f.control_index();
+        let mut lines = f.control_index();
+        lines.push(format!(
+            "GET  /sandbox/{}/deliveries?page=&page-size=&<field>=<value>",
+            f.name()
+        ));
         routes.extend(lines.iter().cloned());
         families.insert(f.name().to_string(), json!(lines));
     }

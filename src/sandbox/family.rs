@@ -293,11 +293,10 @@ pub trait Family: Send + Sync + 'static {
     /// Forgets every resource the family keeps.
     fn reset(&self) {}
 
-    /// Starts background work (due state changes, deliveries).
-    fn start(self: Arc<Self>, _app: std::sync::Weak<App>) {}
-
-    /// Stops background work.
-    fn stop(&self) {}
+    /// Applies what came due on the sandbox clock (a KYC step, a verification's result) and
+    /// queues its deliveries. Called by the server's background task a few times a second and
+    /// whenever a delivery finishes; keep it cheap when nothing is due.
+    fn tick(&self, _app: &App, _now: chrono::DateTime<chrono::Utc>) {}
 
     fn as_any(&self) -> &dyn Any;
 }

@@ -5,6 +5,7 @@
 //! its family ([`family`] is the contract, [`families`] the registry); documents of no family are
 //! answered by [`generic`].
 
+pub mod callbacks;
 pub mod clock;
 pub mod control;
 pub mod families;
@@ -94,6 +95,8 @@ pub struct App {
     pub router: Router,
     pub clock: Clock,
     pub personas: PersonaBook,
+    /// Outbound webhooks and callbacks of every family.
+    pub callbacks: callbacks::Callbacks,
     /// The institution's group CNPJs, fixed per seed (`companiesCnpj`, `companyCnpj`).
     pub institution_cnpjs: Vec<String>,
     families: Vec<Arc<dyn Family>>,
@@ -165,6 +168,7 @@ impl App {
         Ok(App {
             institution_cnpjs,
             personas: PersonaBook::new(config.seed, fixtures),
+            callbacks: callbacks::Callbacks::default(),
             families: built,
             generic,
             bound,
@@ -198,6 +202,7 @@ impl App {
         for f in &self.families {
             f.reset();
         }
+        self.callbacks.reset(None);
         self.clock.reset();
     }
 
@@ -307,9 +312,8 @@ pub async fn serve_listener(
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
-    for f in app.families() {
-        f.clone().start(Arc::downgrade(&app));
-    }
+    let (stop_background, background_stopped) = oneshot::channel();
+    tokio::spawn(callbacks::run(Arc::downgrade(&app), background_stopped));
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -340,9 +344,7 @@ pub async fn serve_listener(
         }
     }
     drop(listener);
-    for f in app.families() {
-        f.stop();
-    }
+    let _ = stop_background.send(());
     tokio::select! {
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(Duration::from_secs(10)) => {

@@ -24,7 +24,7 @@ use crate::sandbox::http::{self, HttpResponse, Req};
 pub const INDEX: &[&str] = &[
     "POST /sandbox/bankly/customers/{documentNumber}/kyc  {\"status\": ..., \"reasons\": [...]}",
     "GET  /sandbox/bankly/customers/{documentNumber}",
-    "GET  /sandbox/bankly/webhooks/deliveries?documentNumber=&eventName=",
+    "GET  /sandbox/bankly/deliveries?documentNumber=&eventName=&page=&page-size=  (also /sandbox/bankly/webhooks/deliveries)",
     "GET  /sandbox/bankly/webhooks/configurations",
     "GET  /sandbox/bankly/magic-documents",
     "GET  /sandbox/bankly/reasons",
@@ -34,7 +34,9 @@ pub fn handle(b: &super::Bankly, app: &App, req: &Req, rest: &[&str]) -> HttpRes
     match (&req.method, rest) {
         (&Method::POST, ["customers", document, "kyc"]) => decide(b, app, req, document),
         (&Method::GET, ["customers", document]) => customer(b, app, document),
-        (&Method::GET, ["webhooks", "deliveries"]) => deliveries(b, req),
+        (&Method::GET, ["webhooks", "deliveries"]) => {
+            crate::sandbox::control::deliveries(app, super::NAME, req)
+        }
         (&Method::GET, ["webhooks", "configurations"]) => configurations(b),
         (&Method::GET, ["magic-documents"]) => magic_documents(b),
         (&Method::GET, ["reasons"]) => reasons(),
@@ -134,7 +136,7 @@ fn customer(b: &super::Bankly, app: &App, document: &str) -> HttpResponse {
         return generic_error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
     };
     state.advance(document, app.clock.now(), &mut events);
-    b.webhooks.enqueue(&events);
+    b.webhooks.enqueue(app, &events);
     let Some(record) = state.get(document) else {
         return generic_error(
             StatusCode::NOT_FOUND,
@@ -166,23 +168,6 @@ fn customer(b: &super::Bankly, app: &App, document: &str) -> HttpResponse {
         "scheduled": next,
         "history": history,
         "legalNext": record.status.successors(),
-    }))
-}
-
-fn deliveries(b: &super::Bankly, req: &Req) -> HttpResponse {
-    let document = req.query_param("documentNumber");
-    let event = req.query_param("eventName");
-    let list: Vec<Value> = b
-        .webhooks
-        .attempts()
-        .into_iter()
-        .filter(|a| document.is_none_or(|d| a.document_number == d))
-        .filter(|a| event.is_none_or(|e| a.event_name == e))
-        .filter_map(|a| serde_json::to_value(a).ok())
-        .collect();
-    ok(json!({
-        "deliveries": list,
-        "pending": b.webhooks.pending(),
     }))
 }
 

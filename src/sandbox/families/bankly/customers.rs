@@ -148,7 +148,7 @@ pub fn register(
             &mut events,
         );
         // Steps that came due before the refusal are real transitions: announce them either way.
-        bankly.webhooks.enqueue(&events);
+        bankly.webhooks.enqueue(app, &events);
         result.map_err(refusal)?;
     }
     Ok(http::empty_response(StatusCode::ACCEPTED))
@@ -171,7 +171,7 @@ pub fn get(b: &super::Bankly, app: &App, req: &Req, document: &str) -> Result<Ht
             return Err(ApiError::internal());
         };
         state.advance(document, now, &mut events);
-        bankly.webhooks.enqueue(&events);
+        bankly.webhooks.enqueue(app, &events);
     }
     let state = bankly.state.read().map_err(|_| ApiError::internal())?;
     let record = state.get(document).ok_or_else(ApiError::not_found)?;
@@ -310,7 +310,7 @@ pub fn change(
         return Err(ApiError::internal());
     };
     let result = f(&mut state, now, &mut events);
-    b.webhooks.enqueue(&events);
+    b.webhooks.enqueue(app, &events);
     result.map_err(refusal)
 }
 

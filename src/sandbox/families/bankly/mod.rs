@@ -21,14 +21,12 @@ pub mod validate;
 pub mod webhooks;
 
 use std::any::Any;
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
-use tokio::task::JoinSet;
 
 use crate::sandbox::App;
 use crate::sandbox::family::{
@@ -123,7 +121,6 @@ pub struct Bankly {
     pub tokens: auth::Tokens,
     pub limiter: auth::RateLimiter,
     pub webhooks: webhooks::Webhooks,
-    background: Mutex<Option<oneshot::Sender<()>>>,
 }
 
 const EMBEDDED_FIXTURES: &str = include_str!("../../../../fixtures/bankly.yaml");
@@ -140,8 +137,11 @@ impl Bankly {
             state: RwLock::new(kyc::KycState::default()),
             tokens: auth::Tokens::default(),
             limiter: auth::RateLimiter::default(),
-            webhooks: webhooks::Webhooks::new(c.webhook_retry_base, c.webhook_max_attempts),
-            background: Mutex::new(None),
+            webhooks: webhooks::Webhooks::new(
+                c.webhook_retry_base,
+                c.webhook_max_attempts,
+                c.webhook_timeout,
+            ),
             config: c,
         })
     }
@@ -154,23 +154,6 @@ impl Bankly {
         self.tokens.reset();
         self.limiter.reset();
         self.webhooks.reset();
-    }
-
-    /// Applies the KYC steps due on the sandbox clock and queues their events.
-    pub fn tick(&self, now: DateTime<Utc>) {
-        let due = self
-            .state
-            .read()
-            .map(|s| s.next_due().is_some_and(|at| at <= now))
-            .unwrap_or(false);
-        if !due {
-            return;
-        }
-        let mut events = Vec::new();
-        if let Ok(mut state) = self.state.write() {
-            state.advance_all(now, &mut events);
-            self.webhooks.enqueue(&events);
-        }
     }
 }
 
@@ -316,78 +299,25 @@ impl Family for Bankly {
         self.forget();
     }
 
-    fn start(self: Arc<Self>, app: Weak<App>) {
-        let (tx, rx) = oneshot::channel();
-        {
-            let Ok(mut slot) = self.background.lock() else {
-                return;
-            };
-            if slot.as_ref().is_some_and(|s| !s.is_closed()) {
-                return;
-            }
-            *slot = Some(tx);
+    fn tick(&self, app: &App, now: DateTime<Utc>) {
+        let due = self
+            .state
+            .read()
+            .map(|s| s.next_due().is_some_and(|at| at <= now))
+            .unwrap_or(false);
+        if !due {
+            return;
         }
-        tokio::spawn(background(self, app, rx));
-    }
-
-    fn stop(&self) {
-        if let Ok(mut slot) = self.background.lock()
-            && let Some(tx) = slot.take()
-        {
-            let _ = tx.send(());
+        let mut events = Vec::new();
+        if let Ok(mut state) = self.state.write() {
+            state.advance_all(now, &mut events);
+            self.webhooks.enqueue(app, &events);
         }
     }
 
     fn as_any(&self) -> &dyn Any {
         self
     }
-}
-
-// ------------------------------------------------------------------------------ background task
-
-/// How often due KYC steps are looked for without any request arriving (real time).
-const TICK: StdDuration = StdDuration::from_millis(200);
-/// Webhook attempts in flight at once.
-const MAX_IN_FLIGHT: usize = 32;
-
-/// Applies due KYC steps and delivers webhooks until stopped, or until the sandbox is gone.
-async fn background(bankly: Arc<Bankly>, app: Weak<App>, mut stop: oneshot::Receiver<()>) {
-    let client = webhooks::client(bankly.config.webhook_timeout);
-    let mut in_flight: JoinSet<()> = JoinSet::new();
-    while let Some(now) = app.upgrade().map(|a| a.clock.now()) {
-        bankly.tick(now);
-        let room = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
-        for job in bankly.webhooks.take_due(Instant::now(), room) {
-            let app = app.clone();
-            let bankly = bankly.clone();
-            let client = client.clone();
-            in_flight.spawn(async move {
-                let Some(started) = app.upgrade().map(|a| a.clock.now()) else {
-                    return;
-                };
-                let outcome = match &client {
-                    Some(c) => webhooks::send(c, &job).await,
-                    None => webhooks::Outcome {
-                        status_code: None,
-                        error: Some("the sandbox has no HTTP client (see its log)".into()),
-                        duration: StdDuration::ZERO,
-                    },
-                };
-                bankly.webhooks.finish(job, outcome, started);
-            });
-        }
-        let wait = bankly
-            .webhooks
-            .next_wake(Instant::now())
-            .map_or(TICK, |w| w.min(TICK));
-        tokio::select! {
-            _ = &mut stop => break,
-            _ = bankly.webhooks.notify.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
-            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
-        }
-    }
-    in_flight.abort_all();
 }
 
 // ------------------------------------------------------------------------------------ errors

@@ -1,6 +1,7 @@
-//! Webhooks: the configurations clients register (`POST /bankly/webhooks/configurations`), one
-//! signed delivery per event and configuration, retries with exponential backoff, and the log of
-//! every attempt (`GET /sandbox/bankly/webhooks/deliveries`).
+//! Webhooks: the configurations clients register (`POST /bankly/webhooks/configurations`) and one
+//! signed delivery per event and configuration, handed to the sandbox's delivery service
+//! ([`crate::sandbox::callbacks`]), which retries failures with exponential backoff on the sandbox
+//! clock and logs every attempt (`GET /sandbox/bankly/deliveries`).
 //!
 //! Signature: `x-bankly-signature: sha256=<hex>` where hex is the lowercase HMAC-SHA256 of the raw
 //! body, keyed with the UTF-8 bytes of the configuration's `privateKey` as registered. Other headers:
@@ -9,33 +10,26 @@
 //! language and is described in the spec's callback.
 //!
 //! Events are queued while the KYC state lock is held, so their order is the order of the
-//! transitions; the background task sends them without holding any lock.
+//! transitions.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
-use std::time::{Duration as StdDuration, Instant};
+use std::sync::{Arc, RwLock};
+use std::time::Duration as StdDuration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use hyper::StatusCode;
-use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
 use super::kyc::Event;
 use super::{ApiError, millis, validate};
 use crate::sandbox::App;
+use crate::sandbox::callbacks::Delivery;
 use crate::sandbox::http::{self, HttpResponse, Req};
 use crate::spec::Operation;
 
 pub const MAX_CONFIGURATIONS: usize = 100;
-/// Deliveries waiting (first try or retry); beyond this the oldest is dropped and logged as such.
-const MAX_QUEUE: usize = 10_000;
-/// Attempts remembered by the deliveries log.
-const MAX_LOG: usize = 10_000;
-
 #[derive(Debug, Clone)]
 pub struct Configuration {
     pub id: String,
@@ -48,72 +42,11 @@ pub struct Configuration {
     pub created_at: DateTime<Utc>,
 }
 
-/// One event on its way to one configuration.
-#[derive(Debug, Clone)]
-pub struct Job {
-    pub delivery_id: String,
-    pub event_id: String,
-    pub event_name: &'static str,
-    pub document: String,
-    pub configuration_id: String,
-    pub url: String,
-    pub public_key: String,
-    pub body: Bytes,
-    pub signature: String,
-    /// The attempt this job will make, from 1.
-    pub attempt: u32,
-    pub not_before: Instant,
-    /// Reset generation the job belongs to; results of jobs from before a reset are dropped.
-    generation: u64,
-}
-
-/// One attempt, as the deliveries log shows it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Attempt {
-    pub delivery_id: String,
-    pub event_id: String,
-    pub event_name: &'static str,
-    pub document_number: String,
-    pub configuration_id: String,
-    pub url: String,
-    pub attempt: u32,
-    pub max_attempts: u32,
-    /// Sandbox clock.
-    pub attempted_at: String,
-    pub duration_ms: u64,
-    pub status_code: Option<u16>,
-    pub error: Option<String>,
-    /// `Success` or `Failed` (the vendor's delivery states).
-    pub state: &'static str,
-    pub will_retry: bool,
-    pub next_attempt_in_ms: Option<u64>,
-    pub signature: String,
-}
-
-/// What came of sending a job.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub status_code: Option<u16>,
-    pub error: Option<String>,
-    pub duration: StdDuration,
-}
-
-impl Outcome {
-    fn success(&self) -> bool {
-        self.error.is_none() && self.status_code.is_some_and(|c| (200..300).contains(&c))
-    }
-}
-
+/// The configurations clients registered, and how their deliveries are retried.
 pub struct Webhooks {
     configurations: RwLock<Vec<Configuration>>,
-    queue: Mutex<VecDeque<Job>>,
-    log: Mutex<VecDeque<Attempt>>,
-    generation: AtomicU64,
-    /// Wakes the background task when something is queued.
-    pub notify: tokio::sync::Notify,
-    retry_base: StdDuration,
-    max_attempts: u32,
+    retries: Vec<StdDuration>,
+    timeout: StdDuration,
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -130,28 +63,21 @@ pub fn sign(key: &str, body: &[u8]) -> String {
 }
 
 impl Webhooks {
-    pub fn new(retry_base: StdDuration, max_attempts: u32) -> Webhooks {
+    /// `retry_base`, doubled for each further retry, until `max_attempts` attempts were made.
+    pub fn new(retry_base: StdDuration, max_attempts: u32, timeout: StdDuration) -> Webhooks {
+        let retries = (1..max_attempts.max(1))
+            .map(|failed| retry_base.saturating_mul(1u32 << (failed - 1).min(16)))
+            .collect();
         Webhooks {
             configurations: RwLock::new(Vec::new()),
-            queue: Mutex::new(VecDeque::new()),
-            log: Mutex::new(VecDeque::new()),
-            generation: AtomicU64::new(0),
-            notify: tokio::sync::Notify::new(),
-            retry_base,
-            max_attempts: max_attempts.max(1),
+            retries,
+            timeout,
         }
     }
 
     pub fn reset(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut c) = self.configurations.write() {
             c.clear();
-        }
-        if let Ok(mut q) = self.queue.lock() {
-            q.clear();
-        }
-        if let Ok(mut l) = self.log.lock() {
-            l.clear();
         }
     }
 
@@ -162,26 +88,12 @@ impl Webhooks {
             .unwrap_or_default()
     }
 
-    pub fn attempts(&self) -> Vec<Attempt> {
-        self.log
-            .lock()
-            .map(|l| l.iter().cloned().collect())
-            .unwrap_or_default()
-    }
-
-    pub fn pending(&self) -> usize {
-        self.queue.lock().map(|q| q.len()).unwrap_or(0)
-    }
-
-    /// Queues one delivery per event and matching configuration, and wakes the sender.
-    pub fn enqueue(&self, events: &[Event]) {
+    /// Hands one delivery per event and matching configuration to the delivery service.
+    pub fn enqueue(&self, app: &App, events: &[Event]) {
         if events.is_empty() {
             return;
         }
         let configurations = self.configurations();
-        let generation = self.generation.load(Ordering::SeqCst);
-        let now = Instant::now();
-        let mut jobs = Vec::new();
         for event in events {
             let targets: Vec<&Configuration> = configurations
                 .iter()
@@ -194,145 +106,40 @@ impl Webhooks {
             let body =
                 Bytes::from(serde_json::to_vec(&payload(&event_id, event)).unwrap_or_default());
             for c in targets {
-                jobs.push(Job {
-                    delivery_id: uuid::Uuid::new_v4().to_string(),
-                    event_id: event_id.clone(),
-                    event_name: event.name,
-                    document: event.document.clone(),
-                    configuration_id: c.id.clone(),
-                    url: c.uri.clone(),
-                    public_key: c.public_key.clone(),
-                    signature: sign(&c.private_key, &body),
-                    body: body.clone(),
-                    attempt: 1,
-                    not_before: now,
-                    generation,
-                });
+                let delivery_id = uuid::Uuid::new_v4().to_string();
+                let signature = sign(&c.private_key, &body);
+                let key = c.private_key.clone();
+                let mut labels = serde_json::Map::new();
+                labels.insert("eventId".into(), json!(event_id));
+                labels.insert("eventName".into(), json!(event.name));
+                labels.insert("documentNumber".into(), json!(event.document));
+                labels.insert("configurationId".into(), json!(c.id));
+                labels.insert("signature".into(), json!(signature));
+                app.callbacks.enqueue(
+                    &app.clock,
+                    Delivery {
+                        id: delivery_id.clone(),
+                        family: super::NAME,
+                        url: c.uri.clone(),
+                        method: hyper::Method::POST,
+                        headers: vec![
+                            ("x-bankly-event".into(), event.name.to_string()),
+                            ("x-bankly-delivery-id".into(), delivery_id),
+                            ("x-bankly-public-key".into(), c.public_key.clone()),
+                        ],
+                        body: body.clone(),
+                        signer: Some(Arc::new(move |body: &[u8], attempt: u32| {
+                            vec![
+                                ("x-bankly-signature".to_string(), sign(&key, body)),
+                                ("x-bankly-attempt".to_string(), attempt.to_string()),
+                            ]
+                        })),
+                        retries: self.retries.clone(),
+                        timeout: self.timeout,
+                        labels,
+                    },
+                );
             }
-        }
-        if jobs.is_empty() {
-            return;
-        }
-        let mut dropped = Vec::new();
-        if let Ok(mut q) = self.queue.lock() {
-            for job in jobs {
-                if q.len() >= MAX_QUEUE
-                    && let Some(old) = q.pop_front()
-                {
-                    dropped.push(old);
-                }
-                q.push_back(job);
-            }
-        }
-        for job in dropped {
-            tracing::warn!(delivery = %job.delivery_id, "webhook queue full: delivery dropped");
-            self.log_attempt(
-                &job,
-                None,
-                Some("dropped: the delivery queue is full".into()),
-                0,
-                false,
-                None,
-                "",
-            );
-        }
-        self.notify.notify_one();
-    }
-
-    /// Takes up to `limit` jobs whose time has come.
-    pub fn take_due(&self, now: Instant, limit: usize) -> Vec<Job> {
-        let Ok(mut q) = self.queue.lock() else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < q.len() && out.len() < limit {
-            if q[i].not_before <= now {
-                if let Some(job) = q.remove(i) {
-                    out.push(job);
-                }
-            } else {
-                i += 1;
-            }
-        }
-        out
-    }
-
-    /// How long until the next queued job is due (None: nothing queued).
-    pub fn next_wake(&self, now: Instant) -> Option<StdDuration> {
-        let q = self.queue.lock().ok()?;
-        q.iter()
-            .map(|j| j.not_before.saturating_duration_since(now))
-            .min()
-    }
-
-    /// Records an attempt and schedules the retry a failure earns.
-    pub fn finish(&self, mut job: Job, outcome: Outcome, at: DateTime<Utc>) {
-        if job.generation != self.generation.load(Ordering::SeqCst) {
-            return;
-        }
-        let success = outcome.success();
-        let retry = !success && job.attempt < self.max_attempts;
-        let backoff = retry.then(|| self.backoff(job.attempt));
-        self.log_attempt(
-            &job,
-            outcome.status_code,
-            outcome.error.clone(),
-            u64::try_from(outcome.duration.as_millis()).unwrap_or(u64::MAX),
-            success,
-            backoff,
-            &millis(at),
-        );
-        if let Some(wait) = backoff {
-            job.attempt += 1;
-            job.not_before = Instant::now() + wait;
-            if let Ok(mut q) = self.queue.lock() {
-                q.push_back(job);
-            }
-            self.notify.notify_one();
-        }
-    }
-
-    /// `base`, `2 × base`, `4 × base`, ... after the 1st, 2nd, 3rd failure.
-    fn backoff(&self, failed_attempt: u32) -> StdDuration {
-        let factor = 1u32 << failed_attempt.saturating_sub(1).min(16);
-        self.retry_base.saturating_mul(factor)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn log_attempt(
-        &self,
-        job: &Job,
-        status_code: Option<u16>,
-        error: Option<String>,
-        duration_ms: u64,
-        success: bool,
-        retry_in: Option<StdDuration>,
-        at: &str,
-    ) {
-        let attempt = Attempt {
-            delivery_id: job.delivery_id.clone(),
-            event_id: job.event_id.clone(),
-            event_name: job.event_name,
-            document_number: job.document.clone(),
-            configuration_id: job.configuration_id.clone(),
-            url: job.url.clone(),
-            attempt: job.attempt,
-            max_attempts: self.max_attempts,
-            attempted_at: at.to_string(),
-            duration_ms,
-            status_code,
-            error,
-            state: if success { "Success" } else { "Failed" },
-            will_retry: retry_in.is_some(),
-            next_attempt_in_ms: retry_in.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            signature: job.signature.clone(),
-        };
-        if let Ok(mut log) = self.log.lock() {
-            if log.len() >= MAX_LOG {
-                log.pop_front();
-            }
-            log.push_back(attempt);
         }
     }
 }
@@ -353,64 +160,6 @@ fn payload(event_id: &str, event: &Event) -> Value {
             "reasons": event.reasons,
         }
     })
-}
-
-/// Sends one job. Only the registered URL is ever called.
-pub async fn send(client: &reqwest::Client, job: &Job) -> Outcome {
-    let started = Instant::now();
-    let result = client
-        .post(&job.url)
-        .header("content-type", "application/json")
-        .header("x-bankly-signature", &job.signature)
-        .header("x-bankly-event", job.event_name)
-        .header("x-bankly-delivery-id", &job.delivery_id)
-        .header("x-bankly-attempt", job.attempt.to_string())
-        .header("x-bankly-public-key", &job.public_key)
-        .body(job.body.clone())
-        .send()
-        .await;
-    let (status_code, error) = match result {
-        Ok(response) => {
-            let code = response.status().as_u16();
-            let error =
-                (!(200..300).contains(&code)).then(|| format!("the receiver answered {code}"));
-            (Some(code), error)
-        }
-        Err(e) => (None, Some(describe(&e))),
-    };
-    Outcome {
-        status_code,
-        error,
-        duration: started.elapsed(),
-    }
-}
-
-fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timeout: the receiver did not answer in time".into()
-    } else if e.is_connect() {
-        "connection failed: nothing accepted the connection".into()
-    } else {
-        format!("request failed: {e}")
-    }
-}
-
-/// The HTTP client deliveries use: bounded time per attempt, no redirects (a redirect would send
-/// the signed event somewhere the client never registered).
-pub fn client(timeout: StdDuration) -> Option<reqwest::Client> {
-    // reqwest is built without a default crypto provider; https receivers need one installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    match reqwest::Client::builder()
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
-        Ok(c) => Some(c),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot build the webhook HTTP client; deliveries will fail");
-            None
-        }
-    }
 }
 
 /// `POST /bankly/webhooks/configurations`.
@@ -502,9 +251,15 @@ mod tests {
 
     #[test]
     fn backoff_doubles_from_the_base() {
-        let w = Webhooks::new(StdDuration::from_millis(50), 5);
-        assert_eq!(w.backoff(1), StdDuration::from_millis(50));
-        assert_eq!(w.backoff(2), StdDuration::from_millis(100));
-        assert_eq!(w.backoff(4), StdDuration::from_millis(400));
+        let w = Webhooks::new(StdDuration::from_millis(50), 5, StdDuration::from_secs(1));
+        assert_eq!(
+            w.retries,
+            [50, 100, 200, 400].map(StdDuration::from_millis).to_vec()
+        );
+        assert!(
+            Webhooks::new(StdDuration::from_secs(1), 1, StdDuration::from_secs(1))
+                .retries
+                .is_empty()
+        );
     }
 }
