@@ -103,10 +103,11 @@ pub fn deliveries(app: &App, family: &str, req: &Req) -> HttpResponse {
         family,
         |a| {
             filters.iter().all(|(k, v)| {
-                a.labels
-                    .get(*k)
-                    .is_some_and(|l| l.as_str().map_or_else(|| l.to_string() == *v, |s| s == *v))
-                    || (*k == "url" && a.url == *v)
+                a.labels.get(*k).is_some_and(|l| match l {
+                    Value::String(s) => s == v,
+                    // Numbers and booleans compare by their JSON text (`attempt=2`).
+                    other => v.parse::<Value>().is_ok_and(|p| &p == other),
+                }) || (*k == "url" && a.url == *v)
                     || (*k == "state" && a.state == *v)
             })
         },
