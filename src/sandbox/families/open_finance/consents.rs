@@ -115,7 +115,7 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
     match op.id.as_str() {
         "consentsPostConsents" => create(app, spec, op, req, client),
         "consentsGetConsentsConsentId" => read(app, spec, op, req),
-        "consentsDeleteConsentsConsentId" => revoke(app, op, req),
+        "consentsDeleteConsentsConsentId" => revoke(app, spec, op, req),
         _ => super::super::generic::handle(app, spec, op, req),
     }
 }
@@ -463,7 +463,7 @@ fn read(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
     }
 }
 
-fn revoke(app: &App, op: &Operation, req: &Req) -> HttpResponse {
+fn revoke(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
     let id = match consent_id_param(app, op, req) {
         Ok(id) => id,
         Err(r) => return r,
@@ -504,13 +504,20 @@ fn revoke(app: &App, op: &Operation, req: &Req) -> HttpResponse {
         }
         ConsentStatus::Authorised => {
             stored.reject_at(now, "USER", "CUSTOMER_MANUALLY_REVOKED", None);
-            http::empty_response(StatusCode::NO_CONTENT)
+            revoked(spec, op)
         }
         ConsentStatus::AwaitingAuthorisation => {
             stored.reject_at(now, "USER", "CUSTOMER_MANUALLY_REJECTED", None);
-            http::empty_response(StatusCode::NO_CONTENT)
+            revoked(spec, op)
         }
     }
+}
+
+/// The 204 of a revocation, with the `x-v` the spec requires on it as on every success.
+fn revoked(spec: &ApiSpec, op: &Operation) -> HttpResponse {
+    let mut r = http::empty_response(StatusCode::NO_CONTENT);
+    declared_headers(&mut r, spec, op, 204);
+    r
 }
 
 /// The consent in the shape of `ResponseConsent` / `ResponseConsentRead`.
