@@ -6,8 +6,8 @@
 //! | `application/pdf` | starts with `%PDF-1.x`/`%PDF-2.x`; the last line is `%%EOF`; `startxref` points at a cross-reference table or stream |
 //! | `image/png` | the PNG signature, `IHDR` first, every chunk whole with its CRC, `IEND` last |
 //! | `image/jpeg` | starts with an SOI marker and ends with EOI |
-//! | `image/gif` | `GIF87a` or `GIF89a`, ends with the trailer byte |
-//! | `text/csv` | RFC 4180 rows (quotes closed, none inside bare fields) all as wide as the first |
+//! | `image/gif` | `GIF87a` or `GIF89a` and a whole logical screen descriptor |
+//! | `text/csv` | RFC 4180 rows (quotes closed, none inside bare fields) all as wide as the first, split by the separator the first row uses (`,` `;` tab or `\|`) |
 //! | other `text/*` | UTF-8 when no other charset is named |
 //!
 //! Other media types (`application/octet-stream`, ...) are not judged. Each finding's keyword
@@ -283,6 +283,8 @@ fn jpeg(body: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
+/// Signature and logical screen descriptor. A missing trailer byte is not judged: encoders omit
+/// it often enough, and decoders show such images.
 fn gif(body: &[u8], out: &mut Vec<Finding>) {
     if !(body.starts_with(b"GIF87a") || body.starts_with(b"GIF89a")) {
         out.push(finding(
@@ -292,11 +294,11 @@ fn gif(body: &[u8], out: &mut Vec<Finding>) {
         ));
         return;
     }
-    if body.last() != Some(&0x3B) {
+    if body.len() < 13 {
         out.push(finding(
             "",
-            "eof",
-            "the GIF does not end with its trailer byte (0x3B)",
+            "header",
+            "the GIF ends inside its logical screen descriptor",
         ));
     }
 }
@@ -304,8 +306,39 @@ fn gif(body: &[u8], out: &mut Vec<Finding>) {
 /// At most this many rows are reported one by one; the rest are counted.
 const CSV_ROWS_REPORTED: usize = 10;
 
-/// RFC 4180, with bare LF line ends accepted (common, and every CSV reader takes them).
+/// Separators a CSV may use. RFC 4180 says comma, but Brazilian exports, where the comma is the
+/// decimal mark, commonly separate fields with semicolons under the same media type.
+const CSV_SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// The separator the first record uses most (outside quotes); comma when it uses none.
+fn csv_separator(body: &[u8]) -> u8 {
+    let mut counts = [0usize; CSV_SEPARATORS.len()];
+    let mut in_quotes = false;
+    for &b in body {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => break,
+            _ if !in_quotes => {
+                if let Some(i) = CSV_SEPARATORS.iter().position(|s| *s == b) {
+                    counts[i] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut best = 0;
+    for (i, c) in counts.iter().enumerate() {
+        if *c > counts[best] {
+            best = i;
+        }
+    }
+    CSV_SEPARATORS[best]
+}
+
+/// RFC 4180, with bare LF line ends accepted (common, and every CSV reader takes them) and the
+/// separator read from the first record.
 fn csv(body: &[u8], out: &mut Vec<Finding>) {
+    let separator = csv_separator(body);
     let mut widths: Vec<usize> = Vec::new();
     let mut fields = 1;
     let mut at_field_start = true;
@@ -333,7 +366,7 @@ fn csv(body: &[u8], out: &mut Vec<Finding>) {
                 quote_row = widths.len();
                 at_field_start = false;
             }
-            b',' => {
+            b if b == separator => {
                 fields += 1;
                 at_field_start = true;
                 after_close = false;
@@ -551,7 +584,7 @@ pub(crate) mod tests {
             run("image/gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
             vec![]
         );
-        assert_eq!(keywords("image/gif", b"GIF89a\x01\x00"), ["eof"]);
+        assert_eq!(keywords("image/gif", b"GIF89a\x01\x00"), ["header"]);
         assert_eq!(keywords("image/gif", b"GIF90a;"), ["signature"]);
     }
 
@@ -572,6 +605,18 @@ pub(crate) mod tests {
             .collect();
         let f = keywords("text/csv", many.as_bytes());
         assert_eq!(f.len(), CSV_ROWS_REPORTED + 1);
+    }
+
+    #[test]
+    fn csv_separator_is_read_from_the_first_row() {
+        // Semicolons, as Brazilian exports write them, with commas inside values.
+        let semi = "Campo;Valor;Nota\nrenda;1.234,56;\"a; b\"\ncpf;52998224725;\n".as_bytes();
+        assert_eq!(run("text/csv", semi), vec![]);
+        assert_eq!(csv_separator(semi), b';');
+        assert_eq!(csv_separator(b"a\tb\tc\n1\t2\t3"), b'\t');
+        assert_eq!(csv_separator(b"\"x;y\",z\n"), b',');
+        assert_eq!(csv_separator(b"solo\n1\n"), b',');
+        assert_eq!(keywords("text/csv", b"a;b\n1;2;3\n"), ["row-width"]);
     }
 
     #[test]
