@@ -865,6 +865,17 @@ components:
     }
 
     #[test]
+    fn header_names_are_case_insensitive_in_every_holder() {
+        let mut map = hyper::HeaderMap::new();
+        map.insert("x-v", hyper::header::HeaderValue::from_static("1.0.0"));
+        assert_eq!(map.header("X-V"), Some("1.0.0"));
+        assert_eq!(map.header("not a header name"), None);
+        let pairs = [("X-V".to_string(), "1.0.0".to_string())];
+        assert_eq!(pairs[..].header("x-v"), Some("1.0.0"));
+        assert_eq!(NoHeaders.header("x-v"), None);
+    }
+
+    #[test]
     fn findings_serialise_with_their_check() {
         let f = Check::Json.finding("", "syntax", "m");
         let v = serde_json::to_value(&f).unwrap();
