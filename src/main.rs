@@ -30,7 +30,7 @@ enum Command {
     Serve(ServeArgs),
     /// Check an implementation (by default the embedded sandbox) against the specs and scenarios.
     Check(CheckArgs),
-    /// Validate one JSON body (a real payload) against an operation of a spec.
+    /// Judge one body (a real payload: JSON, or a declared PDF/CSV/image) against an operation of a spec.
     Validate(ValidateArgs),
     /// List the embedded specs, their versions and operations.
     Specs(SpecsArgs),
@@ -54,7 +54,7 @@ struct ValidateArgs {
     /// `text` for people, `json` for machines.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// The JSON body; `-` or nothing reads stdin.
+    /// The body; `-` or nothing reads stdin.
     #[arg(value_name = "FILE")]
     input: Option<PathBuf>,
 }
@@ -370,15 +370,16 @@ async fn check(args: CheckArgs, matches: Option<&ArgMatches>) -> anyhow::Result<
 fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     use std::io::Read;
     let spec = finsandbox::spec::ApiSpec::open(&args.spec)?;
-    let (source, text) = match &args.input {
+    // Bytes, not text: a declared PDF or CSV is judged as what it is.
+    let (source, input) = match &args.input {
         Some(p) if p.as_os_str() != "-" => (
             p.display().to_string(),
-            std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+            std::fs::read(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
         ),
         _ => {
-            let mut t = String::new();
+            let mut t = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut t)
+                .read_to_end(&mut t)
                 .map_err(|e| anyhow::anyhow!("stdin: {e}"))?;
             ("stdin".to_string(), t)
         }
@@ -389,7 +390,7 @@ fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         format!("response {}", args.status)
     };
     let findings =
-        finsandbox::spec::judge_body(&spec, &args.operation, &args.status, args.request, &text)
+        finsandbox::spec::judge_bytes(&spec, &args.operation, &args.status, args.request, &input)
             .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
     match args.format {
         Format::Json => {
@@ -419,12 +420,7 @@ fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                     args.operation
                 );
                 for f in &findings {
-                    let pointer = if f.pointer.is_empty() {
-                        "/"
-                    } else {
-                        &f.pointer
-                    };
-                    println!("  {pointer}  [{}]  {}", f.keyword, f.message);
+                    println!("  {}  [{}]  {}", f.at(), f.label(), f.message);
                 }
             }
         }

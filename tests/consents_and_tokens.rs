@@ -380,6 +380,9 @@ async fn refresh_works_until_the_consent_is_revoked() {
     );
     let r = env.revoke(&id).await;
     assert_eq!(r.status, 204, "{}", r.text);
+    // Consents 3.x requires x-v on the 204 as on every success.
+    let version = r.header("x-v").unwrap_or("(absent)");
+    assert!(version.starts_with("3."), "{version}");
     let r = token_call(
         &env,
         &format!("grant_type=refresh_token&refresh_token={refresh}"),

@@ -41,6 +41,8 @@ enum Relay {
     BadSignature,
     /// Every delivery reaches the receiver twice.
     Twice,
+    /// The Content-Type of each delivery becomes `text/plain` on the way.
+    PlainText,
 }
 
 #[derive(Clone)]
@@ -98,6 +100,9 @@ async fn relay(
                 continue;
             }
             let mut value = v.to_str().unwrap_or("").to_string();
+            if defect == Relay::PlainText && k == "content-type" {
+                value = "text/plain".into();
+            }
             if defect == Relay::BadSignature && k == "x-bankly-signature" {
                 let flipped = if value.ends_with('0') { '1' } else { '0' };
                 value.pop();
@@ -390,6 +395,24 @@ async fn a_webhook_with_a_bad_signature_is_reported() {
         .filter(|s| s.name.contains("announces nothing"))
         .all(|s| s.status == Status::Passed);
     assert!(quiet, "{}", summary(&report));
+}
+
+#[tokio::test]
+async fn a_webhook_of_an_undeclared_media_type_is_reported_by_its_check() {
+    let report = check(
+        "@webhooks",
+        Defects {
+            relay: Relay::PlainText,
+            ..Defects::none()
+        },
+    )
+    .await;
+    let msg = failure_of(&report, "PENDING_APPROVAL -> APPROVED delivers one signed");
+    assert!(
+        msg.contains("the event's content type \"text/plain\"")
+            && msg.contains("[content-type:content]"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]

@@ -180,6 +180,43 @@ async fn wrong_cpf_check_digit_is_reported() {
 }
 
 #[tokio::test]
+async fn a_body_labelled_with_an_undeclared_media_type_is_reported_by_its_check() {
+    let report = check_broken(
+        "@v2 and not @paging",
+        Arc::new(|a: &mut Answer| {
+            if a.status == 200 && a.path.contains("/personal/identifications") {
+                for (k, v) in &mut a.headers {
+                    if k.eq_ignore_ascii_case("content-type") {
+                        *v = "text/plain".into();
+                    }
+                }
+            }
+        }),
+    )
+    .await;
+    let msg = failure_of(&report, "/personal/identifications returns data");
+    assert!(
+        msg.contains("[content-type:content]") && msg.contains("\"text/plain\""),
+        "{msg}"
+    );
+}
+
+#[tokio::test]
+async fn findings_carry_the_name_of_their_check() {
+    let report = check_broken(
+        "@v2 and not @paging",
+        with_customer_200("/personal/identifications", |b| {
+            b["data"][0]["documents"]["cpfNumber"] = Value::from("52998224726");
+            b["data"][0]["sex"] = Value::from("F");
+        }),
+    )
+    .await;
+    let msg = failure_of(&report, "/personal/identifications returns data");
+    assert!(msg.contains("[schema:enum]"), "{msg}");
+    assert!(msg.contains("[rule:cpf-check-digits]"), "{msg}");
+}
+
+#[tokio::test]
 async fn interaction_id_not_echoed_is_reported() {
     let report = check_broken(
         "@v2 and not @paging",

@@ -192,3 +192,120 @@ fn usage_errors_are_explained() {
         "{err}"
     );
 }
+
+/// Runs the binary with `args` and `input` on stdin: (exit code, stdout).
+fn run_raw(args: &[&str], input: &[u8]) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_finsandbox"))
+        .arg("validate")
+        .args(args)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write body");
+    let out = child.wait_with_output().expect("binary ends");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn findings_name_the_check_that_raised_them() {
+    let op = "customersGetPersonalIdentifications";
+    let mut body = valid_body("/open-banking/customers/v2", op);
+    body["data"][0]["documents"]["cpfNumber"] = json!("52998224726");
+    body["data"][0]["sex"] = json!("F");
+    let (code, report) = run("customers-v2", op, &body);
+    assert_eq!(code, 1, "{report}");
+    let checks: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["check"].as_str().unwrap(), f["keyword"].as_str().unwrap()))
+        .collect();
+    assert!(checks.contains(&("schema", "enum")), "{checks:?}");
+    assert!(
+        checks.contains(&("cpf-check-digits", "rule:cpf-check-digits")),
+        "{checks:?}"
+    );
+
+    let (code, text) = run_raw(
+        &["--spec", "customers-v2", "--operation", op],
+        body.to_string().as_bytes(),
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("/data/0/sex  [schema:enum]"), "{text}");
+    assert!(
+        text.contains("/data/0/documents/cpfNumber  [rule:cpf-check-digits]"),
+        "{text}"
+    );
+}
+
+/// A one-page PDF whose cross-reference offsets are right.
+fn small_pdf() -> Vec<u8> {
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>",
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend(b"xref\n0 4\n0000000000 65535 f \n");
+    for o in offsets {
+        pdf.extend(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend(
+        format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    pdf
+}
+
+#[test]
+fn a_declared_pdf_is_judged_as_a_pdf() {
+    let doc = r#"
+openapi: 3.0.0
+info: {title: reports, version: 1.0.0}
+paths:
+  /reports/{id}:
+    get:
+      operationId: getReport
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: the report
+          content:
+            application/pdf:
+              schema: {type: string, format: binary}
+"#;
+    let path = std::env::temp_dir().join(format!("finsandbox-pdf-{}.yaml", std::process::id()));
+    std::fs::write(&path, doc).unwrap();
+    let spec = path.to_str().unwrap();
+    let args = [
+        "--spec",
+        spec,
+        "--operation",
+        "getReport",
+        "--format",
+        "json",
+    ];
+    let (good, good_out) = run_raw(&args, &small_pdf());
+    let (bad, bad_out) = run_raw(&args, b"\"JVBERi0xLjQK\"");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(good, 0, "{good_out}");
+    assert_eq!(bad, 1, "{bad_out}");
+    let report: Value = serde_json::from_str(&bad_out).unwrap();
+    assert_eq!(report["findings"][0]["check"], "media");
+    assert_eq!(report["findings"][0]["keyword"], "signature");
+}

@@ -30,6 +30,8 @@ pub struct Sent {
     pub url: String,
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    /// The body as received; `text` is its lossy UTF-8 reading.
+    pub body: bytes::Bytes,
     pub text: String,
     pub json: Option<Value>,
     pub exchange: Exchange,
@@ -193,8 +195,9 @@ impl HttpClient {
                 )
             })
             .collect();
-        let text = match response.text().await {
-            Ok(t) => t,
+        // Bytes first: the judge's media check needs them unaltered (a PNG is not UTF-8).
+        let body = match response.bytes().await {
+            Ok(b) => b,
             Err(e) => {
                 return Err((
                     format!("the response body could not be read: {e}"),
@@ -205,6 +208,7 @@ impl HttpClient {
                 ));
             }
         };
+        let text = String::from_utf8_lossy(&body).into_owned();
         let json = serde_json::from_str(&text).ok();
         let exchange = Exchange {
             request,
@@ -219,6 +223,7 @@ impl HttpClient {
             url: url.to_string(),
             status,
             headers,
+            body,
             text,
             json,
             exchange,

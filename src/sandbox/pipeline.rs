@@ -30,7 +30,7 @@ use super::family::{BodyPolicy, Call, ErrorContext, Family, Problem, ProblemKind
 use super::http::{self, HttpResponse, Req};
 use super::{App, control};
 use crate::br;
-use crate::spec::{ApiSpec, Operation, ParamLocation, RouteMatch};
+use crate::spec::{ApiSpec, Operation, ParamLocation, RouteMatch, judge};
 
 /// The hyper service: one request, start to end. Never panics on input.
 pub async fn serve(
@@ -637,45 +637,45 @@ pub fn default_subject(call: &Call<'_>) -> Option<String> {
         .find(|v| (v.len() == 11 && br::is_valid_cpf(v)) || (v.len() == 14 && br::is_valid_cnpj(v)))
 }
 
-/// Judges our own answer by the spec. A sandbox that contradicts its spec must fail loudly, not
-/// teach clients the wrong shape.
-fn self_check(op: &Operation, response: HttpResponse) -> HttpResponse {
+/// Judges our own answer with the one judge — status, headers, media type, body — as a client
+/// would. Used by the test suite: a sandbox that contradicts its spec must fail loudly, not teach
+/// clients the wrong shape. A violation becomes a 500 that names the checks that failed.
+fn self_check(operation: &crate::spec::Operation, response: HttpResponse) -> HttpResponse {
     let status = response.status().as_u16();
-    let Some(spec) = op.declared_response(status).or_else(|| op.response(status)) else {
-        tracing::error!(op = %op.id, status, "status not declared by the spec");
-        return http::json_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "application/json",
-            &json!({"selfCheck": format!("{} answered {status}, which its spec does not declare", op.id)}),
-        );
-    };
-    let Some(validator) = &spec.validator else {
-        return response;
-    };
-    let body = response.body().clone();
-    let bytes = futures::executor::block_on(body.collect())
+    // A `Full` body is already in memory: collecting it never waits.
+    let bytes = futures::executor::block_on(response.body().clone().collect())
         .map(|c| c.to_bytes())
         .unwrap_or_default();
-    let value: Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return http::json_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "application/json",
-                &json!({"selfCheck": format!("{} answered {status} with a body that is not JSON: {e}", op.id)}),
-            );
-        }
-    };
-    let findings = validator.findings(&value);
+    let findings = judge::judge_response(operation, status, response.headers(), &bytes);
     if findings.is_empty() {
         return response;
     }
-    tracing::error!(op = %op.id, status, ?findings, "response violates the spec");
+    let mut checks: Vec<&str> = Vec::new();
+    for f in &findings {
+        if !checks.contains(&f.check.as_str()) {
+            checks.push(&f.check);
+        }
+    }
+    tracing::error!(op = %operation.id, status, ?findings, "response violates the spec");
+    let summary = if checks == ["status-declared"] {
+        format!(
+            "{} answered {status}, which its spec does not declare",
+            operation.id
+        )
+    } else {
+        format!(
+            "{} answered {status} with a response that violates its spec (checks: {})",
+            operation.id,
+            checks.join(", ")
+        )
+    };
+    let body = serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_else(|_| {
+        serde_json::Value::String(String::from_utf8_lossy(&bytes).chars().take(1000).collect())
+    });
     http::json_response(
         StatusCode::INTERNAL_SERVER_ERROR,
         "application/json",
-        &json!({"selfCheck": format!("{} answered {status} with a body that violates its schema", op.id),
-                "findings": findings, "body": value}),
+        &json!({"selfCheck": summary, "checks": checks, "findings": findings, "body": body}),
     )
 }
 
@@ -700,5 +700,83 @@ mod tests {
         assert!(!acceptable("application/json;q=0", "application/json"));
         assert!(acceptable("application/pdf", "application/pdf"));
         assert!(!acceptable("application/json", "application/pdf"));
+    }
+
+    mod self_check {
+        use super::super::*;
+        use crate::spec::ApiSpec;
+
+        const DOC: &str = r#"
+    openapi: 3.0.0
+    info: {title: t, version: 1.0.0}
+    servers: [{url: "https://api.example.com/things/v1"}]
+    paths:
+      /things:
+        get:
+          operationId: listThings
+          responses:
+            "200":
+              description: ok
+              headers:
+                x-v: {required: true, schema: {type: string}}
+              content:
+                application/json:
+                  schema: {type: object, required: [data], properties: {data: {type: array}}}
+    "#;
+
+        fn judged(
+            status: StatusCode,
+            headers: &[(&'static str, &str)],
+            body: serde_json::Value,
+        ) -> HttpResponse {
+            let spec = ApiSpec::from_text("self-check", DOC).unwrap();
+            let op = spec.operation("listThings").unwrap().clone();
+            let mut response = http::json_response(status, "application/json", &body);
+            for (k, v) in headers {
+                http::set_header(&mut response, k, v);
+            }
+            self_check(&op, response)
+        }
+
+        fn body_of(response: HttpResponse) -> serde_json::Value {
+            let bytes = futures::executor::block_on(response.into_body().collect())
+                .unwrap()
+                .to_bytes();
+            serde_json::from_slice(&bytes).unwrap()
+        }
+
+        #[test]
+        fn a_response_that_keeps_its_spec_passes_untouched() {
+            let out = judged(StatusCode::OK, &[("x-v", "1.0.0")], json!({"data": []}));
+            assert_eq!(out.status(), StatusCode::OK);
+            assert_eq!(body_of(out), json!({"data": []}));
+        }
+
+        #[test]
+        fn a_violation_becomes_a_500_that_names_the_checks() {
+            let out = judged(StatusCode::OK, &[], json!({"items": []}));
+            assert_eq!(out.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            let body = body_of(out);
+            assert_eq!(body["checks"], json!(["headers-declared", "schema"]));
+            let summary = body["selfCheck"].as_str().unwrap();
+            assert!(
+                summary.contains("listThings answered 200")
+                    && summary.contains("headers-declared, schema"),
+                "{summary}"
+            );
+            assert_eq!(body["findings"][1]["keyword"], "required");
+            assert_eq!(body["body"], json!({"items": []}));
+        }
+
+        #[test]
+        fn an_undeclared_status_is_named_as_such() {
+            let out = judged(StatusCode::IM_A_TEAPOT, &[], json!({}));
+            let body = body_of(out);
+            assert_eq!(body["checks"], json!(["status-declared"]));
+            assert_eq!(
+                body["selfCheck"],
+                "listThings answered 418, which its spec does not declare"
+            );
+        }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod embedded;
 pub mod hints;
+pub mod judge;
 pub mod load;
 pub mod oas30;
 pub mod router;
@@ -19,8 +20,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use judge::{Check, Finding};
 pub use router::{RouteMatch, Router};
-pub use validate::{Finding, SchemaValidator};
+pub use validate::SchemaValidator;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SpecError {
@@ -73,7 +75,10 @@ pub struct HeaderSpec {
 pub struct ResponseSpec {
     /// `"200"`, `"422"`, ... or `"default"`.
     pub status: String,
+    /// The media type whose schema `validator` holds: the first JSON one, else the only one.
     pub content_type: Option<String>,
+    /// Every media type of the response's `content`, as written (`application/pdf`, `image/*`).
+    pub media_types: Vec<String>,
     pub validator: Option<SchemaValidator>,
     pub headers: Vec<HeaderSpec>,
 }
@@ -88,7 +93,10 @@ impl ResponseSpec {
 #[derive(Debug)]
 pub struct RequestBodySpec {
     pub required: bool,
+    /// The media type whose schema `validator` holds.
     pub content_type: String,
+    /// Every media type of the body's `content`, as written.
+    pub media_types: Vec<String>,
     pub validator: SchemaValidator,
 }
 
@@ -113,9 +121,19 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// The response declared for `status`, falling back to `default`.
+    /// The response declared for `status`, falling back to its range (`4XX`) and then `default`.
     pub fn response(&self, status: u16) -> Option<&ResponseSpec> {
         self.declared_response(status)
+            .or_else(|| {
+                let class = b'0' + (status / 100 % 10) as u8;
+                self.responses.iter().find(|r| {
+                    let s = r.status.as_bytes();
+                    status < 1000
+                        && s.len() == 3
+                        && s[0] == class
+                        && s[1..].eq_ignore_ascii_case(b"XX")
+                })
+            })
             .or_else(|| self.responses.iter().find(|r| r.status == "default"))
     }
 
@@ -505,6 +523,7 @@ fn build_operation(
             Some((content_type, schema)) => Some(RequestBodySpec {
                 required: body["required"].as_bool().unwrap_or(false),
                 content_type,
+                media_types: media_types(body.get("content")),
                 validator: compile("request body", schema)?,
             }),
             None => None,
@@ -541,6 +560,7 @@ fn build_operation(
             responses.push(ResponseSpec {
                 status: status.clone(),
                 content_type,
+                media_types: media_types(response.get("content")),
                 validator,
                 headers,
             });
@@ -598,6 +618,14 @@ fn first_json_content(content: Option<&Value>) -> Option<(String, &Value)> {
         .or_else(|| content.iter().next())?;
     let schema = pick.1.get("schema")?;
     Some((pick.0.clone(), schema))
+}
+
+/// The keys of a `content` map, in document order.
+fn media_types(content: Option<&Value>) -> Vec<String> {
+    content
+        .and_then(Value::as_object)
+        .map(|c| c.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// An unknown `x-datagen` value is a typo that would silently produce generic data: refuse it at load.
@@ -792,15 +820,28 @@ fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), Sp
     Ok(())
 }
 
-/// Judges one JSON body (a participant's real payload) against an operation of a document: the
-/// response declared for `status` (or the request body), every schema keyword with formats on,
-/// plus the semantic rules. What `finsandbox validate` runs.
+/// [`judge_bytes`] for a body already read as text (JSON).
 pub fn judge_body(
     spec: &ApiSpec,
     operation: &str,
     status: &str,
     request: bool,
     text: &str,
+) -> Result<Vec<Finding>, String> {
+    judge_bytes(spec, operation, status, request, text.as_bytes())
+}
+
+/// Judges one body (a participant's real payload) against an operation of a document: the response
+/// declared for `status` (or the request body) — for JSON, every schema keyword with formats on plus
+/// the semantic rules; for another declared media type (a PDF, a CSV), the `media` check. What
+/// `finsandbox validate` runs. `Err` is a usage error: no such operation, status or body, or input
+/// that is not JSON where JSON is declared.
+pub fn judge_bytes(
+    spec: &ApiSpec,
+    operation: &str,
+    status: &str,
+    request: bool,
+    input: &[u8],
 ) -> Result<Vec<Finding>, String> {
     let Some(op) = spec.operation(operation) else {
         let ids: Vec<&str> = spec.operations.iter().map(|o| o.id.as_str()).collect();
@@ -810,9 +851,13 @@ pub fn judge_body(
             ids.join(", ")
         ));
     };
-    let validator = if request {
+    let (content_type, media_types, validator) = if request {
         match &op.request_body {
-            Some(b) => &b.validator,
+            Some(b) => (
+                Some(b.content_type.as_str()),
+                &b.media_types,
+                Some(&b.validator),
+            ),
             None => return Err(format!("{operation} takes no request body")),
         }
     } else {
@@ -833,15 +878,28 @@ pub fn judge_body(
                 declared.join(", ")
             ));
         };
-        match &response.validator {
-            Some(v) => v,
-            None => return Err(format!("{operation} {status} has no body schema")),
-        }
+        (
+            response.content_type.as_deref(),
+            &response.media_types,
+            response.validator.as_ref(),
+        )
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let body: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("the input is not JSON: {e}"))?;
-    Ok(validator.findings(&body))
+    match (content_type, validator) {
+        (Some(ct), Some(validator)) if judge::is_json_media(ct) => {
+            let input = input.strip_prefix("\u{feff}".as_bytes()).unwrap_or(input);
+            let body: serde_json::Value =
+                serde_json::from_slice(input).map_err(|e| format!("the input is not JSON: {e}"))?;
+            Ok(judge::judge_value(validator, &body))
+        }
+        _ => match media_types.iter().find(|m| !judge::is_json_media(m)) {
+            Some(media) => {
+                let mut out = Vec::new();
+                judge::media::check(media, input, &mut out);
+                Ok(out)
+            }
+            None => Err(format!("{operation} {status} has no body schema")),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -1,28 +1,15 @@
-//! Judging a JSON body against an operation's schema: the `jsonschema` crate for every keyword (formats
-//! on), plus the checks no schema states — CPF/CNPJ check digits, dates that exist, one `isMain` per
-//! list, and the conditional rules of [`super::rules`].
+//! Compiled schemas: an OpenAPI 3.0 schema turned into a `jsonschema` validator (formats asserted)
+//! and kept beside its OpenAPI form, whose hints the judge's semantic checks read. The judge's
+//! `schema` check is [`SchemaValidator::schema_findings`].
 //!
 //! Validators are compiled once when a spec is loaded; judging a body never compiles anything.
 
 use std::sync::Arc;
 
-use serde::Serialize;
 use serde_json::Value;
 
-use super::hints::{self, DocumentKind, Hint};
+use super::judge::{Check, Finding, semantic};
 use super::oas30;
-use super::rules;
-use crate::br::{is_valid_cnpj, is_valid_cpf};
-
-/// One thing wrong with a body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// JSON pointer into the judged body (`""` for the root).
-    pub pointer: String,
-    /// The schema keyword that failed (`required`, `pattern`, ...) or the name of a semantic rule.
-    pub keyword: String,
-    pub message: String,
-}
 
 /// Longest message quoted in full; longer ones quote the start of the value only.
 const MESSAGE_LIMIT: usize = 240;
@@ -83,7 +70,7 @@ impl SchemaValidator {
         self.validator.is_valid(body)
     }
 
-    /// Schema findings only.
+    /// The `schema` check alone: every keyword, formats asserted.
     pub fn schema_findings(&self, body: &Value) -> Vec<Finding> {
         self.validator
             .iter_errors(body)
@@ -97,202 +84,18 @@ impl SchemaValidator {
                 } else {
                     full
                 };
-                Finding {
-                    pointer: e.instance_path().as_str().to_string(),
-                    keyword: e.kind().keyword().to_string(),
-                    message,
-                }
+                Check::Schema.finding(e.instance_path().as_str(), e.kind().keyword(), message)
             })
             .collect()
     }
 
-    /// Schema findings followed by semantic ones.
+    /// The `schema` check followed by every semantic rule (check digits, dates, `isMain`,
+    /// conditional fields).
     pub fn findings(&self, body: &Value) -> Vec<Finding> {
         let mut out = self.schema_findings(body);
-        semantic_findings(&self.schema, body, &mut out);
+        semantic::findings(&self.schema, body, &mut out);
         out
     }
-}
-
-/// Runs the checks no schema states. Exposed for `finsandbox validate` and the harness.
-pub fn semantic_findings(schema: &Value, body: &Value, out: &mut Vec<Finding>) {
-    let mut pointer = String::new();
-    walk(schema, body, None, None, &mut pointer, out);
-}
-
-fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-fn walk(
-    schema: &Value,
-    value: &Value,
-    prop: Option<&str>,
-    parent: Option<&str>,
-    pointer: &mut String,
-    out: &mut Vec<Finding>,
-) {
-    match value {
-        Value::Object(map) => {
-            let Some(props) = schema.get("properties").and_then(Value::as_object) else {
-                return;
-            };
-            for rule in rules::rules_for(schema) {
-                if rule.fires(map) && !map.contains_key(rule.require) {
-                    out.push(Finding {
-                        pointer: pointer.clone(),
-                        keyword: format!("rule:{}", rule.name),
-                        message: format!(
-                            "\"{}\" is required when \"{}\" is {}",
-                            rule.require,
-                            rule.trigger,
-                            describe(map.get(rule.trigger))
-                        ),
-                    });
-                }
-            }
-            for (name, sub_value) in map {
-                let Some(sub_schema) = props.get(name) else {
-                    continue;
-                };
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&escape_token(name));
-                walk(sub_schema, sub_value, Some(name), prop, pointer, out);
-                pointer.truncate(len);
-            }
-        }
-        Value::Array(items) => {
-            let Some(item_schema) = schema.get("items") else {
-                return;
-            };
-            check_is_main(item_schema, items, pointer, out);
-            for (i, item) in items.iter().enumerate() {
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&i.to_string());
-                // Items of an array carry the array's name as their own (`companiesCnpj[]` is a CNPJ).
-                walk(item_schema, item, prop, parent, pointer, out);
-                pointer.truncate(len);
-            }
-        }
-        Value::String(s) => check_string(schema, s, prop, parent, pointer, out),
-        _ => {}
-    }
-}
-
-fn describe(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::String(s)) => format!("\"{s}\""),
-        Some(v) => v.to_string(),
-        None => "absent".into(),
-    }
-}
-
-fn check_is_main(item_schema: &Value, items: &[Value], pointer: &str, out: &mut Vec<Finding>) {
-    let declares = item_schema
-        .get("properties")
-        .and_then(|p| p.get("isMain"))
-        .is_some();
-    if !declares || items.is_empty() {
-        return;
-    }
-    let mains = items
-        .iter()
-        .filter(|i| i.get("isMain") == Some(&Value::Bool(true)))
-        .count();
-    if mains != 1 {
-        out.push(Finding {
-            pointer: pointer.to_string(),
-            keyword: "rule:one-is-main".into(),
-            message: format!("exactly one item must have \"isMain\": true, found {mains}"),
-        });
-    }
-}
-
-fn check_string(
-    schema: &Value,
-    s: &str,
-    prop: Option<&str>,
-    parent: Option<&str>,
-    pointer: &str,
-    out: &mut Vec<Finding>,
-) {
-    let hint = hints::hint_for(schema, prop, parent);
-    if let Some(kind) = hint.and_then(Hint::document_kind) {
-        // Only judge digits of a value shaped like a document; a wrong shape is the schema's finding.
-        let plain: String = s.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-        let shaped = plain.len() == s.len() && (plain.len() == 11 || plain.len() == 14);
-        if shaped {
-            let ok = match (kind, plain.len()) {
-                (DocumentKind::Cpf, 11) | (DocumentKind::CpfOrCnpj, 11) => is_valid_cpf(&plain),
-                (DocumentKind::Cnpj, 14) | (DocumentKind::CpfOrCnpj, 14) => is_valid_cnpj(&plain),
-                _ => true,
-            };
-            if !ok {
-                let what = if plain.len() == 11 { "CPF" } else { "CNPJ" };
-                out.push(Finding {
-                    pointer: pointer.to_string(),
-                    keyword: format!("rule:{}-check-digits", what.to_lowercase()),
-                    message: format!("\"{s}\" is not a valid {what}: wrong check digits"),
-                });
-            }
-        }
-    }
-    // `format: date` already makes the validator reject 2021-02-31; fields with only a pattern do not.
-    let has_date_format = matches!(
-        schema.get("format").and_then(Value::as_str),
-        Some("date" | "date-time")
-    );
-    if !has_date_format
-        && looks_like_date_field(prop, hint)
-        && let Some(problem) = impossible_date(s)
-    {
-        out.push(Finding {
-            pointer: pointer.to_string(),
-            keyword: "rule:date-exists".into(),
-            message: format!("\"{s}\" {problem}"),
-        });
-    }
-}
-
-fn looks_like_date_field(prop: Option<&str>, hint: Option<Hint>) -> bool {
-    matches!(
-        hint,
-        Some(
-            Hint::PersonaBirthDate
-                | Hint::PersonaIncorporationDate
-                | Hint::PersonaStartDate
-                | Hint::DatePast
-                | Hint::DateFuture
-                | Hint::DatetimePast
-                | Hint::DatetimeRecent
-        )
-    ) || prop.is_some_and(|p| p.ends_with("Date") || p.ends_with("DateTime"))
-}
-
-/// Reads a leading `YYYY-M-D` (one- or two-digit month and day, as the official patterns allow) and
-/// says what is wrong with it, if anything. Values that are not dates at all are left to the schema.
-pub fn impossible_date(s: &str) -> Option<String> {
-    let head: String = s.chars().take_while(|c| *c != 'T' && *c != ' ').collect();
-    let mut parts = head.split('-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some()
-        || y.len() != 4
-        || !(1..=2).contains(&m.len())
-        || !(1..=2).contains(&d.len())
-    {
-        return None;
-    }
-    let (y, m, d) = (
-        y.parse::<i32>().ok()?,
-        m.parse::<u32>().ok()?,
-        d.parse::<u32>().ok()?,
-    );
-    if chrono::NaiveDate::from_ymd_opt(y, m, d).is_none() {
-        return Some(format!("is not a date that exists ({y:04}-{m:02}-{d:02})"));
-    }
-    None
 }
 
 #[cfg(test)]
@@ -345,6 +148,7 @@ mod tests {
             f.iter()
                 .any(|f| f.pointer == "/cpfNumber" && f.keyword == "pattern")
         );
+        assert!(f.iter().all(|f| f.check == "schema"), "{f:?}");
         assert!(
             f.iter()
                 .any(|f| f.pointer == "/link" && f.keyword == "format")

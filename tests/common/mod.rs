@@ -275,8 +275,10 @@ pub fn failure_of(report: &finsandbox::harness::report::RunReport, scenario: &st
     let mut text = f.message.clone();
     for finding in &f.findings {
         text.push_str(&format!(
-            " | {} {} {}",
-            finding.pointer, finding.keyword, finding.message
+            " | {} [{}] {}",
+            finding.pointer,
+            finding.label(),
+            finding.message
         ));
     }
     if let Some(e) = &f.expected {

@@ -204,7 +204,7 @@ fn write_failure(out: &mut String, failure: &Failure, p: &Palette) {
                 out,
                 "     {:width$}  [{}] {}",
                 render::visible_controls(&f.pointer),
-                render::visible_controls(&f.keyword),
+                render::visible_controls(&f.label()),
                 indent(&f.message),
             );
         }
@@ -259,7 +259,9 @@ mod tests {
         assert!(text.contains("step:    Then the response matches the Customers v2 schema"));
         assert!(text.contains("expected: birthDate: a real date (YYYY-MM-DD)"));
         assert!(text.contains("actual:   \"1990-02-30\"\\u{7}"));
-        assert!(text.contains("/data/0/birthDate   [format] \"1990-02-30\" is not a \"date\""));
+        assert!(
+            text.contains("/data/0/birthDate   [schema:format] \"1990-02-30\" is not a \"date\"")
+        );
         assert!(text.contains(
             "GET http://127.0.0.1:41877/open-banking/customers/v2/personal/identifications?page=1"
         ));

@@ -246,12 +246,13 @@ fn write_failure(out: &mut String, step: &str, failure: &Failure) {
         out.push_str("</tr></tbody></table>\n");
     }
     if !failure.findings.is_empty() {
-        out.push_str("<h4>Findings</h4>\n<table><thead><tr><th>Pointer</th><th>Keyword / rule</th><th>Message</th></tr></thead><tbody>\n");
+        out.push_str("<h4>Findings</h4>\n<table><thead><tr><th>Pointer</th><th>Check</th><th>Keyword / rule</th><th>Message</th></tr></thead><tbody>\n");
         for f in &failure.findings {
             let _ = writeln!(
                 out,
-                "<tr><td class=\"loc\">{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"loc\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&f.pointer),
+                esc(&f.check),
                 esc(&f.keyword),
                 esc(&f.message)
             );
@@ -325,7 +326,9 @@ mod tests {
     #[test]
     fn failure_details_are_all_there() {
         let html = to_html(&sample_report());
-        assert!(html.contains("<td class=\"loc\">/data/0/birthDate</td><td>format</td>"));
+        assert!(
+            html.contains("<td class=\"loc\">/data/0/birthDate</td><td>schema</td><td>format</td>")
+        );
         assert!(html.contains("birthDate: a real date (YYYY-MM-DD)"));
         assert!(html.contains("HTTP 200"));
         assert!(html.contains("no persona with more than one page of identifications"));

@@ -92,6 +92,7 @@ mod tests {
         let v: Value = serde_json::from_str(&to_json(&sample_report())).unwrap();
         let failure = &v["features"][0]["scenarios"][1]["steps"][2]["failure"];
         assert_eq!(failure["findings"][0]["pointer"], "/data/0/birthDate");
+        assert_eq!(failure["findings"][0]["check"], "schema");
         assert_eq!(failure["findings"][2]["message"], TRICKY);
         assert_eq!(failure["evidence"]["response"]["status"], 200);
         assert_eq!(

@@ -7,7 +7,7 @@
 //! The XML is written by hand because the structure is fixed and small; the escaping rules are
 //! what matters and are kept in one place ([`escape`]).
 
-use super::model::{Failure, FeatureReport, RunReport, ScenarioReport, Status};
+use super::model::{Failure, FeatureReport, Finding, RunReport, ScenarioReport, Status};
 use super::render;
 use std::fmt::Write as _;
 
@@ -114,8 +114,9 @@ fn write_case(out: &mut String, feature: &FeatureReport, scenario: &ScenarioRepo
     }
 }
 
-/// (message attribute, type attribute, body). The type is the first finding's keyword because
-/// CI viewers group failures by type, and "format" or "cpf-check-digits" groups usefully.
+/// (message attribute, type attribute, body). The type is the first finding's label (check and
+/// keyword) because CI viewers group failures by type, and "schema:format" or
+/// "rule:cpf-check-digits" groups usefully.
 fn failure_parts(scenario: &ScenarioReport) -> (String, String, String) {
     let Some((step, failure)) = scenario.failing_step() else {
         return (
@@ -134,7 +135,7 @@ fn failure_parts(scenario: &ScenarioReport) -> (String, String, String) {
     let kind = failure
         .findings
         .first()
-        .map(|f| f.keyword.clone())
+        .map(Finding::label)
         .unwrap_or_else(|| "assertion".into());
     (
         failure.message.clone(),
@@ -154,7 +155,7 @@ fn failure_body(step: &str, failure: &Failure) -> String {
     if !failure.findings.is_empty() {
         body.push_str("Findings:\n");
         for f in &failure.findings {
-            let _ = writeln!(body, "  {} [{}] {}", f.pointer, f.keyword, f.message);
+            let _ = writeln!(body, "  {} [{}] {}", f.pointer, f.label(), f.message);
         }
     }
     if let Some(ex) = &failure.evidence {
@@ -321,14 +322,14 @@ mod tests {
     fn failure_body_has_step_expected_actual_findings_and_evidence() {
         let elements = parse(&to_junit_xml(&sample_report()));
         let failure = named(&elements, "failure")[0];
-        assert_eq!(failure.attrs["type"], "format");
+        assert_eq!(failure.attrs["type"], "schema:format");
         assert!(failure.attrs["message"].contains("ResponsePersonalCustomersIdentification"));
         let body = &failure.text;
         assert!(body.contains("Step: Then the response matches the Customers v2 schema"));
         assert!(body.contains("Expected: birthDate: a real date (YYYY-MM-DD)"));
         // The BEL control character cannot appear in XML 1.0 and is dropped.
         assert!(body.contains("Actual: \"1990-02-30\"\n"));
-        assert!(body.contains("/data/0/birthDate [format]"));
+        assert!(body.contains("/data/0/birthDate [schema:format]"));
         assert!(body.contains("HTTP 200"));
         assert!(body.contains(&format!("\"civilName\": \"{CIVIL_NAME}\"")));
     }

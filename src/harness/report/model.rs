@@ -116,7 +116,7 @@ pub struct Failure {
     pub expected: Option<String>,
     #[serde(default)]
     pub actual: Option<String>,
-    /// Structured violations (schema keywords or named semantic rules).
+    /// Structured violations, each named by the judge's check that raised it.
     #[serde(default)]
     pub findings: Vec<Finding>,
     /// The HTTP exchange the failing check judged.
@@ -124,15 +124,9 @@ pub struct Failure {
     pub evidence: Option<Exchange>,
 }
 
-/// One violation at one place in a document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    /// JSON pointer into the judged document, e.g. `/data/0/birthDate`.
-    pub pointer: String,
-    /// Schema keyword (`format`, `required`, ...) or rule name (`cpf-check-digits`).
-    pub keyword: String,
-    pub message: String,
-}
+/// One violation at one place: the judge's own finding, carrying the name of the check that
+/// raised it, so a report says the same thing the sandbox's self-check and `validate` say.
+pub use crate::spec::judge::Finding;
 
 /// A request and, when one arrived, its response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -107,7 +107,7 @@ fn write_scenario(out: &mut String, scenario: &ScenarioReport) {
                     field(
                         out,
                         "finding",
-                        &format!("{} [{}] {}", f.pointer, f.keyword, f.message),
+                        &format!("{} [{}] {}", f.pointer, f.label(), f.message),
                     );
                 }
                 if let Some(ex) = &failure.evidence {
@@ -724,9 +724,9 @@ feature: features/open-finance/customers.feature (Personal identifications)
           message: response does not match ResponsePersonalCustomersIdentification for CPF *********25
           expected: birthDate: a real date (YYYY-MM-DD)
           actual: "1990-02-30"\u{7}
-          finding: /data/0/birthDate [format] "1990-02-30" is not a "date"
-          finding: /data/0/civilName [maxLength] "M*** C*** d*** S***" is longer than 10 characters
-          finding: /data/0/socialName [pattern] Nome inválido: <&>"' São João, ação
+          finding: /data/0/birthDate [schema:format] "1990-02-30" is not a "date"
+          finding: /data/0/civilName [schema:maxLength] "M*** C*** d*** S***" is longer than 10 characters
+          finding: /data/0/socialName [schema:pattern] Nome inválido: <&>"' São João, ação
           evidence: GET http://127.0.0.1:[port]/open-banking/customers/v2/personal/identifications?page=1 -> 200
   PASSED  Identification conforms to the schema
 

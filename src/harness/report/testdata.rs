@@ -57,16 +57,19 @@ pub fn failure() -> Failure {
         actual: Some("\"1990-02-30\"\u{7}".into()),
         findings: vec![
             Finding {
+                check: "schema".into(),
                 pointer: "/data/0/birthDate".into(),
                 keyword: "format".into(),
                 message: "\"1990-02-30\" is not a \"date\"".into(),
             },
             Finding {
+                check: "schema".into(),
                 pointer: "/data/0/civilName".into(),
                 keyword: "maxLength".into(),
                 message: format!("\"{CIVIL_NAME}\" is longer than 10 characters"),
             },
             Finding {
+                check: "schema".into(),
                 pointer: "/data/0/socialName".into(),
                 keyword: "pattern".into(),
                 message: TRICKY.into(),

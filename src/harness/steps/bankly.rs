@@ -34,7 +34,8 @@ use super::super::report::Finding;
 use super::super::world::{CheckWorld, RunContext, StepFail, StepResult};
 use super::{Auth, split_list};
 use crate::datagen::{Persona, br, rng_for};
-use crate::spec::SchemaValidator;
+use crate::spec::judge::{self, Check};
+use crate::spec::{HeaderSpec, RequestBodySpec, SchemaValidator};
 
 /// The KYC statuses, in the order the state machine reaches them.
 pub const STATUSES: [&str; 6] = [
@@ -477,8 +478,8 @@ impl Drop for Receiver {
 
 /// The customer-event callback of the loaded Bankly spec: its body schema and header parameters.
 struct Callback {
-    body: SchemaValidator,
-    headers: Vec<(String, bool, Option<SchemaValidator>)>,
+    body: RequestBodySpec,
+    headers: Vec<HeaderSpec>,
 }
 
 /// Reads the callback from the Bankly spec document itself: the spec module keeps operations, not
@@ -516,22 +517,34 @@ fn callback(ctx: &RunContext) -> Result<Callback, String> {
         .and_then(|e| e.values().next())
         .ok_or("createWebhookConfiguration declares no callback")?;
     let cb = &expression["post"];
-    let schema = &cb["requestBody"]["content"]["application/json"]["schema"];
+    let content = &cb["requestBody"]["content"];
+    let schema = &content["application/json"]["schema"];
     if !schema.is_object() {
         return Err("the callback declares no JSON body".into());
     }
-    let body = SchemaValidator::compile(schema)?;
+    let body = RequestBodySpec {
+        required: true,
+        content_type: "application/json".into(),
+        media_types: content
+            .as_object()
+            .map(|c| c.keys().cloned().collect())
+            .unwrap_or_default(),
+        validator: SchemaValidator::compile(schema)?,
+    };
     let mut headers = Vec::new();
     for p in cb["parameters"].as_array().into_iter().flatten() {
         if p["in"] != "header" {
             continue;
         }
-        let name = p["name"].as_str().unwrap_or_default().to_string();
         let validator = match p.get("schema") {
             Some(s) if s.is_object() => Some(SchemaValidator::compile(s)?),
             _ => None,
         };
-        headers.push((name, p["required"] == true, validator));
+        headers.push(HeaderSpec {
+            name: p["name"].as_str().unwrap_or_default().to_string(),
+            required: p["required"] == true,
+            validator,
+        });
     }
     Ok(Callback { body, headers })
 }
@@ -1699,49 +1712,56 @@ async fn event_schema(w: &mut CheckWorld) -> StepResult {
         Ok(c) => c,
         Err(e) => return w.fail(e, None, None, Vec::new()),
     };
-    for (name, required, validator) in &cb.headers {
-        match event.header(name) {
-            None if *required => {
-                return w.fail(
-                    format!("the event has no {name} header, which the callback requires"),
-                    Some(name.clone()),
-                    Some("(absent)".into()),
-                    Vec::new(),
-                );
-            }
-            None => {}
-            Some(value) => {
-                let findings = validator
-                    .as_ref()
-                    .map(|v| v.schema_findings(&Value::from(value)))
-                    .unwrap_or_default();
-                if let Some(f) = findings.first() {
-                    let message = format!(
-                        "the event's {name} header does not match the callback ({}): {}",
-                        f.keyword, f.message
-                    );
-                    let value = value.to_string();
-                    return w.fail(message, None, Some(value), Vec::new());
-                }
-            }
-        }
+    let findings = judge::judge_payload(
+        &cb.headers,
+        Some(&cb.body),
+        event.headers.as_slice(),
+        &event.body,
+    );
+    let (header_findings, body_findings): (Vec<Finding>, Vec<Finding>) = findings
+        .into_iter()
+        .partition(|f| f.check == Check::HeadersDeclared.name());
+    if let Some(f) = header_findings.first() {
+        let name = f
+            .pointer
+            .strip_prefix("header ")
+            .unwrap_or(&f.pointer)
+            .to_string();
+        let got = event.header(&name).map(str::to_string);
+        let message = match &got {
+            None => format!("the event has no {name} header, which the callback requires"),
+            Some(_) => format!(
+                "the event's {name} header does not match the callback ({}): {}",
+                f.keyword, f.message
+            ),
+        };
+        let expected = got.is_none().then(|| name.clone());
+        let actual = Some(got.unwrap_or_else(|| "(absent)".into()));
+        return w.fail(message, expected, actual, header_findings);
     }
-    let body: Value = match serde_json::from_slice(&event.body) {
-        Ok(b) => b,
-        Err(e) => {
-            return w.fail(
-                format!("the event body is not JSON: {e}"),
-                None,
-                Some(
-                    String::from_utf8_lossy(&event.body)
-                        .chars()
-                        .take(200)
-                        .collect(),
-                ),
-                Vec::new(),
-            );
-        }
-    };
+    // A body that cannot be read as declared leaves nothing for the checks below.
+    let unreadable = body_findings
+        .iter()
+        .find_map(|f| match Check::by_name(&f.check) {
+            Some(Check::ContentType) => Some(format!("the event's {}", f.message)),
+            Some(Check::Json) => Some("the event body is not JSON".to_string()),
+            Some(Check::BodyRequired) => Some("the event has no body".to_string()),
+            _ => None,
+        });
+    if let Some(message) = unreadable {
+        return w.fail(
+            message,
+            None,
+            Some(
+                String::from_utf8_lossy(&event.body)
+                    .chars()
+                    .take(200)
+                    .collect(),
+            ),
+            body_findings,
+        );
+    }
+    let body: Value = serde_json::from_slice(&event.body).unwrap_or(Value::Null);
     if event.header("x-bankly-event") != body["eventName"].as_str() {
         return w.fail(
             "the x-bankly-event header and the body's eventName differ",
@@ -1758,31 +1778,17 @@ async fn event_schema(w: &mut CheckWorld) -> StepResult {
             Vec::new(),
         );
     }
-    let findings = cb.body.findings(&body);
-    if findings.is_empty() {
+    let Some(first) = body_findings.first() else {
         return Ok(());
-    }
-    let first = &findings[0];
+    };
     let message = format!(
         "the event body does not match the callback's schema: {} finding(s), first at {} ({}): {}",
-        findings.len(),
-        if first.pointer.is_empty() {
-            "/"
-        } else {
-            &first.pointer
-        },
-        first.keyword,
+        body_findings.len(),
+        first.at(),
+        first.label(),
         first.message
     );
-    let findings = findings
-        .into_iter()
-        .map(|f| Finding {
-            pointer: f.pointer,
-            keyword: f.keyword,
-            message: f.message,
-        })
-        .collect();
-    w.fail(message, None, None, findings)
+    w.fail(message, None, None, body_findings)
 }
 
 /// `previousStatus` and `status` of the picked event; `none` stands for a first registration's null.

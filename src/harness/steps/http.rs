@@ -6,20 +6,10 @@ use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use serde_json::Value;
 
-use super::super::report::Finding;
 use super::super::world::{CheckWorld, StepResult};
 use super::{Auth, split_list};
-use crate::spec::{RouteMatch, validate};
-
-fn to_findings(f: Vec<validate::Finding>) -> Vec<Finding> {
-    f.into_iter()
-        .map(|f| Finding {
-            pointer: f.pointer,
-            keyword: f.keyword,
-            message: f.message,
-        })
-        .collect()
-}
+use crate::spec::RouteMatch;
+use crate::spec::judge::{self, Check, Parts};
 
 // ---------------------------------------------------------------------------------- requests
 
@@ -214,70 +204,65 @@ fn check_body_against(w: &mut CheckWorld, op_id: Option<&str>) -> StepResult {
         }
     };
     let last = w.last()?.clone();
-    let Some(response) = op
-        .declared_response(last.status)
-        .or_else(|| op.response(last.status))
-    else {
-        return w.fail(
-            format!("{} ({label}) does not declare HTTP {}", op.id, last.status),
-            Some(
-                op.responses
-                    .iter()
-                    .map(|r| r.status.clone())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
-            Some(last.status.to_string()),
-            Vec::new(),
-        );
-    };
-    if let Some(ct) = &response.content_type
-        && !last.text.is_empty()
-    {
-        let got = last.header("content-type").unwrap_or("");
-        let want_json = ct.contains("json");
-        if want_json && !got.to_ascii_lowercase().contains("json") {
-            return w.fail(
-                format!(
-                    "content type \"{got}\" is not JSON ({} {} declares {ct})",
-                    op.id, response.status
-                ),
-                Some(ct.clone()),
-                Some(got.to_string()),
-                Vec::new(),
-            );
-        }
-    }
-    let Some(validator) = &response.validator else {
+    let findings = judge::judge_response_parts(
+        &op,
+        last.status,
+        last.headers.as_slice(),
+        &last.body,
+        Parts::BODY,
+    );
+    let Some(first) = findings.first() else {
         return Ok(());
     };
-    let Some(body) = &last.json else {
-        return w.fail(
+    // The response the judge used; absent only when the status is undeclared.
+    let declared = op.response(last.status);
+    let at = declared.map_or(String::new(), |r| format!("{} {}", op.id, r.status));
+    match Check::by_name(&first.check) {
+        Some(Check::StatusDeclared) => {
+            let message = format!("{} ({label}) does not declare HTTP {}", op.id, last.status);
+            let expected = op
+                .responses
+                .iter()
+                .map(|r| r.status.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
+            w.fail(
+                message,
+                Some(expected),
+                Some(last.status.to_string()),
+                findings,
+            )
+        }
+        Some(Check::ContentType) => {
+            let message = format!("{at} ({label}): {}", first.message);
+            let expected = declared.map(|r| r.media_types.join(", "));
+            let got = last
+                .header("content-type")
+                .unwrap_or("(absent)")
+                .to_string();
+            w.fail(message, expected, Some(got), findings)
+        }
+        Some(Check::Json) => w.fail(
             format!("the body of HTTP {} is not JSON", last.status),
             Some("a JSON body".into()),
             Some(last.text.chars().take(200).collect()),
-            Vec::new(),
-        );
-    };
-    let findings = validator.findings(body);
-    if findings.is_empty() {
-        return Ok(());
+            findings,
+        ),
+        Some(Check::Media) => {
+            let message = format!("{at} ({label}): {}", first.message);
+            w.fail(message, None, None, findings)
+        }
+        _ => {
+            let message = format!(
+                "the body does not match the schema of {at} ({label}): {} finding(s), first at {} ({}): {}",
+                findings.len(),
+                first.at(),
+                first.label(),
+                first.message
+            );
+            w.fail(message, None, None, findings)
+        }
     }
-    let first = &findings[0];
-    let message = format!(
-        "the body does not match the schema of {} {} ({label}): {} finding(s), first at {} ({}): {}",
-        op.id,
-        response.status,
-        findings.len(),
-        if first.pointer.is_empty() {
-            "/"
-        } else {
-            &first.pointer
-        },
-        first.keyword,
-        first.message
-    );
-    w.fail(message, None, None, to_findings(findings))
 }
 
 #[then(expr = "the body matches the schema of {word}")]
@@ -448,15 +433,7 @@ async fn response_header_absent(w: &mut CheckWorld, name: String) -> StepResult 
 #[then(expr = "the response header {string} is a version")]
 async fn header_is_version(w: &mut CheckWorld, name: String) -> StepResult {
     let got = w.last()?.header(&name).map(str::to_string);
-    let ok = got.as_deref().is_some_and(|v| {
-        let parts: Vec<&str> = v.split('.').collect();
-        parts.len() == 3
-            && parts.iter().all(|p| {
-                !p.is_empty()
-                    && p.bytes().all(|b| b.is_ascii_digit())
-                    && (p.len() == 1 || !p.starts_with('0'))
-            })
-    });
+    let ok = got.as_deref().is_some_and(judge::is_semantic_version);
     if ok {
         return Ok(());
     }
@@ -509,47 +486,25 @@ async fn headers_match_spec(w: &mut CheckWorld) -> StepResult {
         Err(e) => return w.fail(e, None, None, Vec::new()),
     };
     let last = w.last()?.clone();
+    let findings = judge::judge_response_parts(
+        &op,
+        last.status,
+        last.headers.as_slice(),
+        &[],
+        Parts::HEADERS,
+    );
+    let Some(first) = findings.first() else {
+        return Ok(());
+    };
     let Some(response) = op.response(last.status) else {
         return w.fail(
             format!("{} ({label}) does not declare HTTP {}", op.id, last.status),
             None,
             Some(last.status.to_string()),
-            Vec::new(),
+            findings,
         );
     };
-    let mut findings = Vec::new();
-    for h in &response.headers {
-        match last.header(&h.name) {
-            None if h.required => findings.push(Finding {
-                pointer: format!("header {}", h.name),
-                keyword: "required".into(),
-                message: format!("{} is a required response header", h.name),
-            }),
-            None => {}
-            Some(value) => {
-                if let Some(v) = &h.validator {
-                    for f in v.schema_findings(&Value::String(value.to_string())) {
-                        findings.push(Finding {
-                            pointer: format!("header {}", h.name),
-                            keyword: f.keyword,
-                            message: f.message,
-                        });
-                    }
-                }
-                if h.name.eq_ignore_ascii_case("x-v") && !is_version(value) {
-                    findings.push(Finding {
-                        pointer: "header x-v".into(),
-                        keyword: "semantic-version".into(),
-                        message: format!("\"{value}\" is not a version like 2.3.0"),
-                    });
-                }
-            }
-        }
-    }
-    if findings.is_empty() {
-        return Ok(());
-    }
-    let first = format!("{}: {}", findings[0].pointer, findings[0].message);
+    let first = format!("{}: {}", first.pointer, first.message);
     w.fail(
         format!(
             "response headers of {} {} ({label}) do not match the spec: {first}",
@@ -559,16 +514,6 @@ async fn headers_match_spec(w: &mut CheckWorld) -> StepResult {
         None,
         findings,
     )
-}
-
-fn is_version(v: &str) -> bool {
-    let parts: Vec<&str> = v.split('.').collect();
-    parts.len() == 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.bytes().all(|b| b.is_ascii_digit())
-                && (p.len() == 1 || !p.starts_with('0'))
-        })
 }
 
 #[then("the content type is JSON")]

@@ -451,10 +451,16 @@ fn read_consent(
 
 /// `consentsDeleteConsentsConsentId`.
 pub fn revoke(of: &OpenFinance, call: &Call<'_>) -> Reply {
-    Ok(revoke_consent(of, call.app, call.op, call.req))
+    Ok(revoke_consent(of, call.app, call.spec, call.op, call.req))
 }
 
-fn revoke_consent(of: &OpenFinance, app: &App, op: &Operation, req: &Req) -> HttpResponse {
+fn revoke_consent(
+    of: &OpenFinance,
+    app: &App,
+    spec: &ApiSpec,
+    op: &Operation,
+    req: &Req,
+) -> HttpResponse {
     let id = match consent_id_param(app, op, req) {
         Ok(id) => id,
         Err(r) => return r,
@@ -495,13 +501,20 @@ fn revoke_consent(of: &OpenFinance, app: &App, op: &Operation, req: &Req) -> Htt
         }
         ConsentStatus::Authorised => {
             stored.reject_at(now, "USER", "CUSTOMER_MANUALLY_REVOKED", None);
-            http::empty_response(StatusCode::NO_CONTENT)
+            revoked(spec, op)
         }
         ConsentStatus::AwaitingAuthorisation => {
             stored.reject_at(now, "USER", "CUSTOMER_MANUALLY_REJECTED", None);
-            http::empty_response(StatusCode::NO_CONTENT)
+            revoked(spec, op)
         }
     }
+}
+
+/// The 204 of a revocation, with the `x-v` the spec requires on it as on every success.
+fn revoked(spec: &ApiSpec, op: &Operation) -> HttpResponse {
+    let mut r = http::empty_response(StatusCode::NO_CONTENT);
+    declared_headers(&mut r, spec, op, 204);
+    r
 }
 
 /// The consent in the shape of `ResponseConsent` / `ResponseConsentRead`.
