@@ -128,6 +128,12 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 64 * 1024)]
     max_body: usize,
+    /// Largest single request header field (name + value, bytes); larger gets 431.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024, value_parser = clap::value_parser!(u64).range(64..=16 * 1024 * 1024))]
+    max_header_bytes: u64,
+    /// Largest sum of all request header fields (bytes); larger gets 431.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(1024..=16 * 1024 * 1024))]
+    max_header_total_bytes: u64,
     /// Bankly: sandbox-clock seconds between the steps of a KYC analysis (0: decided at once).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=315_360_000))]
     bankly_kyc_delay: u64,
@@ -202,8 +208,16 @@ struct CheckArgs {
     /// Seed of the embedded sandbox.
     #[arg(long, default_value_t = 42, env = "FINSANDBOX_SEED")]
     seed: u64,
+    /// Resolve HOST to ADDR yourself, as curl's --resolve does (repeatable): e.g. a sandbox behind a
+    /// proxy published as `--public-url http://sandbox.test:9090`. The URL's port is kept.
+    #[arg(long, value_name = "HOST:PORT:ADDR", value_parser = harness_parse_resolve)]
+    resolve: Vec<(String, SocketAddr)>,
     #[command(flatten)]
     specs: SpecArgs,
+}
+
+fn harness_parse_resolve(s: &str) -> Result<(String, SocketAddr), String> {
+    finsandbox::harness::parse_resolve(s)
 }
 
 fn init_logging(filter: &str) {
@@ -255,6 +269,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         forbidden_codes: args.forbidden_codes,
         public_url: args.public_url,
         max_body_bytes: args.max_body,
+        max_header_bytes: args.max_header_bytes as usize,
+        max_header_total_bytes: args.max_header_total_bytes as usize,
         self_check: args.self_check,
         bankly: BanklyConfig {
             kyc_delay_seconds: args.bankly_kyc_delay,
@@ -325,6 +341,7 @@ async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         concurrency: args.concurrency,
         progress: true,
         color,
+        resolve: args.resolve.clone(),
     };
     // Waivers are read before running so a broken file fails fast.
     let waivers = match &args.waivers {

@@ -4,6 +4,8 @@
 //!
 //! Every route answers JSON; errors are `{"error": "...", "message": "..."}`.
 
+use std::io::Write as _;
+
 use chrono::Duration;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -32,8 +34,8 @@ pub fn handle(app: &App, req: &Req) -> HttpResponse {
     let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
     let method = &req.method;
     match (method, segments.as_slice()) {
-        (&Method::GET, ["sandbox"]) => index(),
-        (&Method::GET, ["sandbox", "consents"]) => list_consents(app),
+        (&Method::GET, ["sandbox"]) => index(app),
+        (&Method::GET, ["sandbox", "consents"]) => list_consents(app, req),
         (&Method::POST, ["sandbox", "consents", id, "authorise"]) => authorise(app, req, id),
         (&Method::POST, ["sandbox", "consents", id, "reject"]) => reject(app, id),
         (&Method::POST, ["sandbox", "consents", id, "multiple-approval"]) => {
@@ -60,49 +62,227 @@ pub fn handle(app: &App, req: &Req) -> HttpResponse {
     }
 }
 
-fn index() -> HttpResponse {
-    ok(json!({"routes": [
-        "GET  /sandbox/consents",
-        "POST /sandbox/consents/{consentId}/authorise  {\"multipleApproval\": \"PENDING|APPROVED|REJECTED\"} -> {\"code\"}",
-        "POST /sandbox/consents/{consentId}/reject  (awaiting: the customer refuses; authorised: the institution withdraws it)",
-        "POST /sandbox/consents/{consentId}/multiple-approval  {\"status\": \"PENDING|APPROVED|REJECTED\"}",
-        "PUT  /sandbox/customers/{document}/status  {\"status\": \"ACTIVE|TEMPORARILY_BLOCKED|RELATIONSHIP_CLOSED\"}",
-        "GET  /sandbox/personas",
-        "GET  /sandbox/clock",
-        "POST /sandbox/clock  {\"advanceSeconds\": N}",
-        "POST /sandbox/reset",
-        "POST /sandbox/bankly/customers/{documentNumber}/kyc  {\"status\": ..., \"reasons\": [...]}",
-        "GET  /sandbox/bankly/customers/{documentNumber}",
-        "GET  /sandbox/bankly/webhooks/deliveries?documentNumber=&eventName=",
-        "GET  /sandbox/bankly/webhooks/configurations",
-        "GET  /sandbox/bankly/magic-documents",
-        "GET  /sandbox/bankly/reasons",
-    ]}))
+fn index(app: &App) -> HttpResponse {
+    ok(json!({
+        "routes": [
+            "GET  /sandbox/consents?status=&document=&page=&page-size=",
+            "POST /sandbox/consents/{consentId}/authorise  {\"multipleApproval\": \"PENDING|APPROVED|REJECTED\"} -> {\"code\"}",
+            "POST /sandbox/consents/{consentId}/reject  (awaiting: the customer refuses; authorised: the institution withdraws it)",
+            "POST /sandbox/consents/{consentId}/multiple-approval  {\"status\": \"PENDING|APPROVED|REJECTED\"}",
+            "PUT  /sandbox/customers/{document}/status  {\"status\": \"ACTIVE|TEMPORARILY_BLOCKED|RELATIONSHIP_CLOSED\"}",
+            "GET  /sandbox/personas",
+            "GET  /sandbox/clock",
+            "POST /sandbox/clock  {\"advanceSeconds\": N}",
+            "POST /sandbox/reset",
+            "GET  /sandbox/bankly/customers?status=&documentNumber=&page=&page-size=",
+            "POST /sandbox/bankly/customers/{documentNumber}/kyc  {\"status\": ..., \"reasons\": [...]}",
+            "GET  /sandbox/bankly/customers/{documentNumber}",
+            "GET  /sandbox/bankly/webhooks/deliveries?documentNumber=&eventName=&page=&page-size=",
+            "GET  /sandbox/bankly/webhooks/configurations?page=&page-size=",
+            "GET  /sandbox/bankly/magic-documents",
+            "GET  /sandbox/bankly/reasons",
+        ],
+        // How links are written, so a harness reaching us by an IP address can use a name that
+        // Customers v1's link pattern accepts (and resolve it to that address itself).
+        "linkHost": app
+            .config
+            .public_url
+            .as_deref()
+            .and_then(|u| reqwest::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| http::PUBLISHED_HOST.to_string()),
+        "publicUrl": app.config.public_url,
+    }))
 }
 
-/// Every consent with its status as of now: what a support desk would look up.
-fn list_consents(app: &App) -> HttpResponse {
+// ------------------------------------------------------------------------------------ paging
+
+/// Default and largest `page-size` of a control listing: pages stay small whatever the store holds.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+/// Which page of a control listing a request asks for (`page` from 1, `page-size` 1 to 1000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub page: usize,
+    pub size: usize,
+}
+
+impl Paging {
+    /// Reads `page` and `page-size`; a bad value is a 400 that says what is accepted.
+    pub fn from_query(req: &Req) -> Result<Paging, HttpResponse> {
+        let number = |name: &str, default: usize, max: usize| match req.query_param(name) {
+            None => Ok(default),
+            Some(raw) => match raw.parse::<usize>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(generic_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "{name} must be a whole number from 1 to {max}, got \"{}\"",
+                        super::params::printable(raw)
+                    ),
+                )),
+            },
+        };
+        Ok(Paging {
+            page: number("page", 1, u32::MAX as usize)?,
+            size: number("page-size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?,
+        })
+    }
+
+    /// Index of the page's first item, and one past its last, among `total` items.
+    pub fn bounds(&self, total: usize) -> (usize, usize) {
+        let start = (self.page - 1).saturating_mul(self.size).min(total);
+        (start, start.saturating_add(self.size).min(total))
+    }
+
+    pub fn total_pages(&self, total: usize) -> usize {
+        total.div_ceil(self.size).max(1)
+    }
+}
+
+/// The `count` / `page` / `pageSize` / `totalPages` envelope of a control listing around one page
+/// of items, with `links` to the neighbouring pages (the request's filters kept). Items are
+/// serialised one by one into the body: nothing but this page is ever copied.
+pub fn page_response<I>(
+    req: &Req,
+    key: &str,
+    paging: Paging,
+    total: usize,
+    items: I,
+    extra: &[(&str, Value)],
+) -> HttpResponse
+where
+    I: IntoIterator<Item = Value>,
+{
+    let pages = paging.total_pages(total);
+    let mut body = Vec::with_capacity(256);
+    // Writing JSON into a Vec cannot fail; keys are our own ASCII.
+    let _ = write!(
+        body,
+        "{{\"count\":{total},\"page\":{},\"pageSize\":{},\"totalPages\":{pages},\"{key}\":[",
+        paging.page, paging.size
+    );
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut body, &item);
+    }
+    body.push(b']');
+    for (name, value) in extra {
+        let _ = write!(body, ",\"{name}\":");
+        let _ = serde_json::to_writer(&mut body, value);
+    }
+    body.extend_from_slice(b",\"links\":");
+    let link = |page: usize| {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &req.query {
+            if k != "page" && k != "page-size" {
+                q.append_pair(k, v);
+            }
+        }
+        q.append_pair("page", &page.to_string());
+        q.append_pair("page-size", &paging.size.to_string());
+        json!(format!("{}?{}", req.path, q.finish()))
+    };
+    let mut links = serde_json::Map::new();
+    links.insert("self".into(), link(paging.page));
+    if paging.page > 1 {
+        links.insert("first".into(), link(1));
+        links.insert("prev".into(), link((paging.page - 1).min(pages)));
+    }
+    if paging.page < pages {
+        links.insert("next".into(), link(paging.page + 1));
+        links.insert("last".into(), link(pages));
+    }
+    let _ = serde_json::to_writer(&mut body, &Value::Object(links));
+    body.push(b'}');
+    http::bytes_response(StatusCode::OK, "application/json", bytes::Bytes::from(body))
+}
+
+/// The items of page `paging` among `items` in the order `cmp` gives, without sorting more than
+/// the page needs: a selection puts the first `end` items in front, and only those are sorted.
+pub fn page_of<T, F>(mut items: Vec<T>, paging: Paging, cmp: F) -> (usize, Vec<T>)
+where
+    F: Fn(&T, &T) -> std::cmp::Ordering,
+{
+    let total = items.len();
+    let (start, end) = paging.bounds(total);
+    if start >= end {
+        return (total, Vec::new());
+    }
+    if end < total {
+        items.select_nth_unstable_by(end, &cmp);
+        items.truncate(end);
+    }
+    items.sort_unstable_by(&cmp);
+    items.drain(..start);
+    (total, items)
+}
+
+/// The consents with their status as of now, oldest first, a page at a time (`page`, `page-size`),
+/// optionally only those in one `status` or of one `document` (the logged user's CPF or the
+/// business entity's CNPJ): what a support desk would look up.
+fn list_consents(app: &App, req: &Req) -> HttpResponse {
+    let paging = match Paging::from_query(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let status = match req.query_param("status") {
+        None => None,
+        Some(s) => match [
+            ConsentStatus::AwaitingAuthorisation,
+            ConsentStatus::Authorised,
+            ConsentStatus::Rejected,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+        {
+            Some(c) => Some(c),
+            None => {
+                return generic_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "status must be AWAITING_AUTHORISATION, AUTHORISED or REJECTED, got \"{}\"",
+                        super::params::printable(s)
+                    ),
+                );
+            }
+        },
+    };
+    let document = req.query_param("document").map(br::strip_mask);
     let now = app.clock.now();
     let Ok(state) = app.open_finance.state.read() else {
         return generic_error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
     };
-    let mut consents: Vec<_> = state.consents.values().map(|c| c.at(now)).collect();
-    consents.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
-    let list: Vec<Value> = consents
-        .iter()
-        .map(|c| {
-            json!({
-                "consentId": c.id,
-                "status": c.status.as_str(),
-                "loggedUser": c.logged_user,
-                "businessEntity": c.business_entity,
-                "permissions": c.permissions,
-                "multipleApproval": c.multiple_approval.map(|a| format!("{a:?}").to_uppercase()),
-                "rejection": c.rejection.as_ref().map(|r| json!({"rejectedBy": r.by, "code": r.code})),
-            })
+    // References only: the store is never copied, whatever its size.
+    let matching: Vec<_> = state
+        .consents
+        .values()
+        .filter(|c| status.is_none_or(|s| c.status_at(now).0 == s))
+        .filter(|c| {
+            document
+                .as_deref()
+                .is_none_or(|d| c.logged_user == d || c.business_entity.as_deref() == Some(d))
         })
         .collect();
-    ok(json!({"count": list.len(), "consents": list}))
+    let (total, page) = page_of(matching, paging, |a, b| {
+        a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id))
+    });
+    let items = page.into_iter().map(|stored| {
+        let c = stored.at(now);
+        json!({
+            "consentId": c.id,
+            "status": c.status.as_str(),
+            "loggedUser": c.logged_user,
+            "businessEntity": c.business_entity,
+            "permissions": c.permissions,
+            "multipleApproval": c.multiple_approval.map(|a| format!("{a:?}").to_uppercase()),
+            "rejection": c.rejection.as_ref().map(|r| json!({"rejectedBy": r.by, "code": r.code})),
+        })
+    });
+    page_response(req, "consents", paging, total, items, &[])
 }
 
 fn parse_approval(body: &Value, field: &str) -> Result<Option<MultipleApproval>, HttpResponse> {

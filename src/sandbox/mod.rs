@@ -1,13 +1,14 @@
 //! The sandbox: a hyper/tokio server that answers every operation of the active specs, keeps the
 //! state a real provider keeps, and exposes our control API under `/sandbox`.
 //!
-//! Request path: read (size-limited) -> control API or route table -> family behaviour (or the
+//! Request path: header sizes (431) -> body (size-limited, 413) -> control API or route table -> family behaviour (or the
 //! generic schema-driven answer) -> optional self-check of the response against its schema.
 
 pub mod clock;
 pub mod control;
 pub mod families;
 pub mod http;
+pub mod params;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -56,6 +57,10 @@ pub struct SandboxConfig {
     /// Scheme and authority used in absolute links (`links.self`); by default the request's Host.
     pub public_url: Option<String>,
     pub max_body_bytes: usize,
+    /// Largest single header field accepted (name + value, bytes); larger gets 431.
+    pub max_header_bytes: usize,
+    /// Largest sum of all header fields (names + values, bytes); larger gets 431.
+    pub max_header_total_bytes: usize,
     /// Validate every response against its operation's schema and turn violations into 500s.
     pub self_check: bool,
     /// The institution's brand name in generated data.
@@ -73,6 +78,8 @@ impl Default for SandboxConfig {
             forbidden_codes: ForbiddenCodes::Status,
             public_url: None,
             max_body_bytes: 64 * 1024,
+            max_header_bytes: 16 * 1024,
+            max_header_total_bytes: 64 * 1024,
             self_check: false,
             brand: "Banco Sandbox".into(),
             bankly: families::bankly::BanklyConfig::default(),
@@ -239,6 +246,7 @@ pub async fn serve_listener(
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let buffer = read_buffer_limit(&app.config);
                 let app = app.clone();
                 let service = service_fn(move |req| {
                     let app = app.clone();
@@ -247,6 +255,7 @@ pub async fn serve_listener(
                 let conn = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(Duration::from_secs(30))
+                    .max_buf_size(buffer)
                     .serve_connection(TokioIo::new(stream), service);
                 let watched = graceful.watch(conn);
                 tokio::spawn(async move {
@@ -266,6 +275,36 @@ pub async fn serve_listener(
             tracing::warn!("in-flight requests did not finish within 10 s");
         }
     }
+}
+
+/// hyper's read buffer must hold a whole header block before we see it. Room for four times the
+/// configured total lets us answer an oversized block ourselves, in the family's error shape;
+/// beyond that hyper answers a bare 431 and closes the connection (hyper's floor is 8 KiB).
+fn read_buffer_limit(config: &SandboxConfig) -> usize {
+    config
+        .max_header_total_bytes
+        .saturating_mul(4)
+        .clamp(8 * 1024, 64 * 1024 * 1024)
+}
+
+/// Why the request's headers are refused (431): one field past `one` bytes, or all of them past
+/// `all` (a field counts its name and its value).
+pub fn oversized_headers(headers: &hyper::HeaderMap, one: usize, all: usize) -> Option<String> {
+    let mut total = 0usize;
+    for (name, value) in headers {
+        let size = name.as_str().len() + value.len();
+        if size > one {
+            return Some(format!(
+                "the {name} header is {size} bytes; at most {one} bytes are accepted for one header field"
+            ));
+        }
+        total += size;
+    }
+    (total > all).then(|| {
+        format!(
+            "the request's header fields add up to {total} bytes; at most {all} bytes are accepted in all"
+        )
+    })
 }
 
 async fn read_body(
@@ -302,6 +341,18 @@ pub async fn handle(
 ) -> HttpResponse {
     let path = req.uri().path().to_string();
     let family = Family::for_path(&path);
+    if let Some(detail) = oversized_headers(
+        req.headers(),
+        app.config.max_header_bytes,
+        app.config.max_header_total_bytes,
+    ) {
+        return family.error(
+            &app,
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            None,
+            &detail,
+        );
+    }
     let (parts, body) = match read_body(req, app.config.max_body_bytes).await {
         Ok(x) => x,
         Err(status) => {
@@ -372,6 +423,63 @@ pub async fn handle(
     response
 }
 
+/// What is wrong with a response's content type or headers by its declared response, if anything:
+/// the media type must be the declared one, and each declared header present when required and
+/// valid by its schema when sent.
+fn envelope_problem(spec: &crate::spec::ResponseSpec, response: &HttpResponse) -> Option<String> {
+    let media = |ct: &str| {
+        ct.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    };
+    if let Some(declared) = &spec.content_type {
+        let sent = response
+            .headers()
+            .get(hyper::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        match sent {
+            Some(ct) if media(ct) == media(declared) => {}
+            Some(ct) => {
+                return Some(format!(
+                    "with content type {ct}, but its spec declares {declared}"
+                ));
+            }
+            None => {
+                return Some(format!(
+                    "with no content type, but its spec declares {declared}"
+                ));
+            }
+        }
+    }
+    for h in &spec.headers {
+        match response.headers().get(h.name.as_str()) {
+            None if h.required => {
+                return Some(format!(
+                    "without the header {}, which its spec requires",
+                    h.name
+                ));
+            }
+            None => {}
+            Some(v) => {
+                let valid = match (v.to_str(), &h.validator) {
+                    (Ok(text), Some(validator)) => validator.is_valid(&json!(text)),
+                    (Ok(_), None) => true,
+                    (Err(_), _) => false,
+                };
+                if !valid {
+                    return Some(format!(
+                        "with a {} header that its schema refuses: {v:?}",
+                        h.name
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Judges our own answer by the spec. Used by the test suite: a sandbox that contradicts its spec
 /// must fail loudly, not teach clients the wrong shape.
 fn self_check(operation: &crate::spec::Operation, response: HttpResponse) -> HttpResponse {
@@ -387,6 +495,14 @@ fn self_check(operation: &crate::spec::Operation, response: HttpResponse) -> Htt
             &json!({"selfCheck": format!("{} answered {status}, which its spec does not declare", operation.id)}),
         );
     };
+    if let Some(problem) = envelope_problem(spec, &response) {
+        tracing::error!(op = %operation.id, status, %problem, "response violates the spec");
+        return http::json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "application/json",
+            &json!({"selfCheck": format!("{} answered {status} {problem}", operation.id)}),
+        );
+    }
     let Some(validator) = &spec.validator else {
         return response;
     };

@@ -4,9 +4,13 @@
 //!   analysis (legal transitions only; the rest of the automatic plan is dropped);
 //! - `GET  /sandbox/bankly/customers/{documentNumber}` shows a registration with its history and
 //!   the next scheduled step;
+//! - `GET  /sandbox/bankly/customers[?status=&documentNumber=]` lists registrations;
 //! - `GET  /sandbox/bankly/webhooks/deliveries[?documentNumber=&eventName=]` lists every attempt;
-//! - `GET  /sandbox/bankly/webhooks/configurations` lists configurations (without private keys);
-//! - `GET  /sandbox/bankly/magic-documents` lists the fixtures and `reasons` our reason codes.
+//! - `GET  /sandbox/bankly/webhooks/configurations` lists configurations (without private keys).
+//!
+//! Listings are paged (`page` from 1, `page-size` up to 1000, 100 by default) in the envelope
+//! `{"count", "page", "pageSize", "totalPages", <items>, "links"}`;
+//! `GET /sandbox/bankly/magic-documents` lists the fixtures and `reasons` our reason codes.
 //!
 //! Like the rest of the control API, answers are JSON and errors `{"error", "message"}`; a refused
 //! KYC move adds `code` (`ILLEGAL_TRANSITION`).
@@ -18,6 +22,7 @@ use super::customers::{change, customer_body};
 use super::kyc::{self, Status};
 use super::millis;
 use crate::sandbox::App;
+use crate::sandbox::control::{Paging, page_of, page_response};
 use crate::sandbox::families::generic_error;
 use crate::sandbox::http::{self, HttpResponse, Req};
 
@@ -28,9 +33,10 @@ fn ok(body: Value) -> HttpResponse {
 pub fn handle(app: &App, req: &Req, rest: &[&str]) -> HttpResponse {
     match (&req.method, rest) {
         (&Method::POST, ["customers", document, "kyc"]) => decide(app, req, document),
+        (&Method::GET, ["customers"]) => registrations(app, req),
         (&Method::GET, ["customers", document]) => customer(app, document),
         (&Method::GET, ["webhooks", "deliveries"]) => deliveries(app, req),
-        (&Method::GET, ["webhooks", "configurations"]) => configurations(app),
+        (&Method::GET, ["webhooks", "configurations"]) => configurations(app, req),
         (&Method::GET, ["magic-documents"]) => magic_documents(app),
         (&Method::GET, ["reasons"]) => reasons(),
         _ => generic_error(
@@ -164,43 +170,109 @@ fn customer(app: &App, document: &str) -> HttpResponse {
     }))
 }
 
-fn deliveries(app: &App, req: &Req) -> HttpResponse {
+/// Every registration with its status now, oldest first, a page at a time; `status` and
+/// `documentNumber` narrow it.
+fn registrations(app: &App, req: &Req) -> HttpResponse {
+    let paging = match Paging::from_query(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let status = match req.query_param("status") {
+        None => None,
+        Some(s) => match Status::parse(s) {
+            Some(st) => Some(st),
+            None => {
+                return generic_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "status \"{}\" is not a KYC status ({})",
+                        super::printable(s),
+                        Status::ALL.map(Status::as_str).join(", ")
+                    ),
+                );
+            }
+        },
+    };
     let document = req.query_param("documentNumber");
-    let event = req.query_param("eventName");
-    let list: Vec<Value> = app
-        .bankly
-        .webhooks
-        .attempts()
-        .into_iter()
-        .filter(|a| document.is_none_or(|d| a.document_number == d))
-        .filter(|a| event.is_none_or(|e| a.event_name == e))
-        .filter_map(|a| serde_json::to_value(a).ok())
+    // Due steps first, so every status listed is the one a read would show now.
+    app.bankly.tick(app.clock.now());
+    let Ok(state) = app.bankly.state.read() else {
+        return generic_error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
+    };
+    let matching: Vec<_> = state
+        .records()
+        .filter(|r| status.is_none_or(|s| r.status == s))
+        .filter(|r| document.is_none_or(|d| r.document == d))
         .collect();
-    ok(json!({
-        "deliveries": list,
-        "pending": app.bankly.webhooks.pending(),
-    }))
+    let (total, page) = page_of(matching, paging, |a, b| {
+        a.created_at
+            .cmp(&b.created_at)
+            .then_with(|| a.document.cmp(&b.document))
+    });
+    let items = page.into_iter().map(|r| {
+        json!({
+            "documentNumber": r.document,
+            "status": r.status.as_str(),
+            "profile": r.profile,
+            "reasons": r.reasons,
+            "attempts": r.attempts,
+            "createdAt": millis(r.created_at),
+            "updatedAt": millis(r.updated_at),
+            "nextStepAt": r.next_due().map(millis),
+        })
+    });
+    page_response(req, "customers", paging, total, items, &[])
 }
 
-fn configurations(app: &App) -> HttpResponse {
-    let list: Vec<Value> = app
-        .bankly
-        .webhooks
-        .configurations()
-        .into_iter()
-        .map(|c| {
-            json!({
-                "id": c.id,
-                "name": c.name,
-                "context": c.context,
-                "eventName": c.event_name,
-                "uri": c.uri,
-                "publicKey": c.public_key,
-                "createdAt": millis(c.created_at),
-            })
+/// Every delivery attempt, oldest first, a page at a time; `documentNumber` and `eventName`
+/// narrow it. `pending` counts the deliveries still queued.
+fn deliveries(app: &App, req: &Req) -> HttpResponse {
+    let paging = match Paging::from_query(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let document = req.query_param("documentNumber");
+    let event = req.query_param("eventName");
+    let (skip, _) = paging.bounds(usize::MAX);
+    let (total, page) = app.bankly.webhooks.attempts_page(
+        |a| {
+            document.is_none_or(|d| a.document_number == d)
+                && event.is_none_or(|e| a.event_name == e)
+        },
+        skip,
+        paging.size,
+    );
+    page_response(
+        req,
+        "deliveries",
+        paging,
+        total,
+        page.into_iter()
+            .filter_map(|a| serde_json::to_value(a).ok()),
+        &[("pending", json!(app.bankly.webhooks.pending()))],
+    )
+}
+
+fn configurations(app: &App, req: &Req) -> HttpResponse {
+    let paging = match Paging::from_query(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let all = app.bankly.webhooks.configurations();
+    let total = all.len();
+    let (start, end) = paging.bounds(total);
+    let items = all[start..end].iter().map(|c| {
+        json!({
+            "id": c.id,
+            "name": c.name,
+            "context": c.context,
+            "eventName": c.event_name,
+            "uri": c.uri,
+            "publicKey": c.public_key,
+            "createdAt": millis(c.created_at),
         })
-        .collect();
-    ok(json!({"configurations": list}))
+    });
+    page_response(req, "configurations", paging, total, items, &[])
 }
 
 fn magic_documents(app: &App) -> HttpResponse {

@@ -478,6 +478,11 @@ impl KycState {
         self.customers.len()
     }
 
+    /// Every registration, in no particular order.
+    pub fn records(&self) -> impl Iterator<Item = &Record> {
+        self.customers.values()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.customers.is_empty()
     }

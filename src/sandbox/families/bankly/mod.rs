@@ -31,6 +31,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use crate::sandbox::http::{self, HttpResponse, Req};
+use crate::sandbox::params::{self, ProblemKind};
 use crate::sandbox::{App, SandboxConfig};
 use crate::spec::{ApiSpec, Operation, ParamLocation};
 
@@ -265,6 +266,34 @@ impl ApiError {
         self
     }
 
+    /// Renders the error in the shape `op` declares for its status: Bankly's
+    /// `{"errors", "reference"}`, or OAuth2's `{"error", "error_description"}` where the spec says
+    /// so (the token endpoint's 400).
+    pub fn render_for(&self, op: &Operation, reference: &str) -> HttpResponse {
+        if declares_oauth_error(op, self.status) {
+            let description = self
+                .items
+                .iter()
+                .map(|(_, property, messages)| {
+                    let text = messages.join(" ");
+                    if property.is_empty() || text.contains(property.as_str()) {
+                        text
+                    } else {
+                        format!("{property}: {text}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut response =
+                auth::oauth_error(self.status, oauth_code(self.status), &description);
+            for (name, value) in &self.headers {
+                http::set_header(&mut response, name, value);
+            }
+            return response;
+        }
+        self.render(reference)
+    }
+
     pub fn render(&self, reference: &str) -> HttpResponse {
         let errors: Vec<Value> = self
             .items
@@ -285,6 +314,27 @@ impl ApiError {
     }
 }
 
+/// Whether the operation answers `status` with an OAuth2 error body (`error` and no `errors`).
+fn declares_oauth_error(op: &Operation, status: StatusCode) -> bool {
+    let Some(props) = op
+        .declared_response(status.as_u16())
+        .and_then(|r| r.schema())
+        .and_then(|s| s.get("properties"))
+    else {
+        return false;
+    };
+    props.get("error").is_some() && props.get("errors").is_none()
+}
+
+/// The OAuth2 (RFC 6749 §5.2) code for an error status of the token endpoint.
+fn oauth_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 => "invalid_client",
+        400..=499 => "invalid_request",
+        _ => "server_error",
+    }
+}
+
 /// The code Bankly uses for a status.
 pub fn code_for(status: StatusCode) -> &'static str {
     match status.as_u16() {
@@ -299,6 +349,7 @@ pub fn code_for(status: StatusCode) -> &'static str {
         415 => "UNSUPPORTED_MEDIA_TYPE",
         422 => "UNPROCESSABLE",
         429 => "TOO_MANY_REQUESTS",
+        431 => "REQUEST_HEADER_FIELDS_TOO_LARGE",
         _ => "INTERNAL_ERROR",
     }
 }
@@ -336,6 +387,10 @@ pub fn early_error(app: &App, status: StatusCode, req: Option<&Req>, detail: &st
             app.config.max_body_bytes
         ),
         400 => "Não foi possível ler o corpo da requisição.".to_string(),
+        431 => format!(
+            "Cabeçalhos grandes demais: até {} bytes por campo e {} bytes no total.",
+            app.config.max_header_bytes, app.config.max_header_total_bytes
+        ),
         _ => detail.to_string(),
     };
     let correlation = req
@@ -351,33 +406,54 @@ pub fn early_error(app: &App, status: StatusCode, req: Option<&Req>, detail: &st
 // ------------------------------------------------------------------------------------ dispatch
 
 pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
-    let correlation = match req.header("x-correlation-id") {
-        None => uuid::Uuid::new_v4().to_string(),
-        Some(v) => {
-            let valid = op
-                .parameter(ParamLocation::Header, "x-correlation-id")
-                .and_then(|p| p.validator.as_ref())
-                .map_or(echoable(v), |val| val.is_valid(&json!(v)));
-            if valid {
-                v.to_string()
-            } else {
-                let generated = uuid::Uuid::new_v4().to_string();
-                let mut r = ApiError::bad_request(
-                    "x-correlation-id",
-                    "x-correlation-id deve ter de 1 a 100 caracteres visíveis, sem espaços.",
-                )
-                .render(&generated);
-                http::set_header(&mut r, "x-correlation-id", &generated);
-                return r;
-            }
+    let correlation = match correlation_problem(op, req) {
+        Ok(Some(v)) => v.to_string(),
+        Ok(None) => uuid::Uuid::new_v4().to_string(),
+        Err(e) => {
+            let generated = uuid::Uuid::new_v4().to_string();
+            let mut r = e.render_for(op, &generated);
+            http::set_header(&mut r, "x-correlation-id", &generated);
+            return r;
         }
     };
     let mut response = match route(app, spec, op, req) {
         Ok(r) => r,
-        Err(e) => e.render(&correlation),
+        Err(e) => e.render_for(op, &correlation),
     };
     http::set_header(&mut response, "x-correlation-id", &correlation);
     response
+}
+
+/// The request's `x-correlation-id` if it may be echoed, `None` if it sent none, or the error that
+/// refuses it: the operation's declared parameter decides what is valid (printable ASCII when the
+/// spec declares none), before anything else, since every answer carries the id.
+fn correlation_problem<'r>(op: &Operation, req: &'r Req) -> Result<Option<&'r str>, ApiError> {
+    let declared = op.parameter(ParamLocation::Header, "x-correlation-id");
+    let lines = req.headers.get_all("x-correlation-id").iter().count();
+    if lines == 0 {
+        return match declared {
+            Some(p) if p.required => Err(ApiError::bad_request(
+                "x-correlation-id",
+                "Cabeçalho obrigatório: x-correlation-id.",
+            )),
+            _ => Ok(None),
+        };
+    }
+    // Several lines of the header, or bytes that are not text, are no id to echo.
+    let value = req.header("x-correlation-id").filter(|_| lines == 1);
+    let valid = match (value, declared) {
+        (Some(_), Some(p)) => params::check(p, req).is_none(),
+        (Some(v), None) => echoable(v),
+        (None, _) => false,
+    };
+    if valid {
+        Ok(value)
+    } else {
+        Err(ApiError::bad_request(
+            "x-correlation-id",
+            "x-correlation-id deve ter de 1 a 100 caracteres visíveis, sem espaços.",
+        ))
+    }
 }
 
 fn route(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> Result<HttpResponse, ApiError> {
@@ -446,49 +522,56 @@ fn route(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> Result<HttpRes
     }
 }
 
-/// Headers and query parameters against their schemas in the spec (`api-version`, `resultLevel`).
+/// The operation's path, query and header parameters against their schemas in the spec
+/// (`api-version`, `resultLevel`, `documentNumber`...): one `INVALID_PARAMETER` item per parameter,
+/// `propertyName` naming it. The check is shared by every family; the wording is Bankly's.
 fn check_parameters(op: &Operation, req: &Req) -> Result<(), ApiError> {
-    for p in &op.parameters {
-        let value = match p.location {
-            ParamLocation::Header if p.name.eq_ignore_ascii_case("x-correlation-id") => continue,
-            ParamLocation::Header => req.header(p.name.to_ascii_lowercase()),
-            ParamLocation::Query => req.query_param(&p.name),
-            _ => continue,
-        };
-        let Some(value) = value else {
-            if p.required {
-                let what = if p.location == ParamLocation::Header {
-                    "Cabeçalho obrigatório"
-                } else {
-                    "Parâmetro obrigatório"
-                };
-                let hint = match p.schema.get("enum").and_then(Value::as_array) {
-                    Some(vs) => format!(
-                        " (valores aceitos: {})",
-                        vs.iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    None => String::new(),
-                };
-                return Err(ApiError::bad_request(
-                    &p.name,
-                    format!("{what}: {}{hint}.", p.name),
-                ));
-            }
-            continue;
-        };
-        if let Some(v) = &p.validator
-            && let Some(f) = v.schema_findings(&json!(value)).first()
-        {
-            return Err(ApiError::bad_request(
-                &p.name,
-                validate::message_for(&f.keyword, &p.schema),
-            ));
-        }
+    let problems = params::problems(op, req);
+    if problems.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let items = problems
+        .iter()
+        .map(|p| {
+            let message = match p.kind {
+                ProblemKind::Missing => {
+                    let what = if p.location == ParamLocation::Header {
+                        "Cabeçalho obrigatório"
+                    } else {
+                        "Parâmetro obrigatório"
+                    };
+                    let hint = match p.param.schema.get("enum").and_then(Value::as_array) {
+                        Some(vs) => format!(
+                            " (valores aceitos: {})",
+                            vs.iter()
+                                .filter_map(Value::as_str)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        None => String::new(),
+                    };
+                    format!("{what}: {}{hint}.", p.name())
+                }
+                ProblemKind::Invalid => match p.keyword() {
+                    Some(keyword) => validate::message_for(keyword, &p.param.schema),
+                    None => format!(
+                        "Valor inválido em {}: texto ASCII visível esperado.",
+                        p.name()
+                    ),
+                },
+            };
+            (
+                "INVALID_PARAMETER".to_string(),
+                p.name().to_string(),
+                vec![message],
+            )
+        })
+        .collect();
+    Err(ApiError {
+        status: StatusCode::BAD_REQUEST,
+        items,
+        headers: Vec::new(),
+    })
 }
 
 /// The request body as JSON, after the content-type check (415) and parsing (400).

@@ -162,11 +162,26 @@ impl Webhooks {
             .unwrap_or_default()
     }
 
-    pub fn attempts(&self) -> Vec<Attempt> {
-        self.log
-            .lock()
-            .map(|l| l.iter().cloned().collect())
-            .unwrap_or_default()
+    /// One page of the delivery log, oldest first, among the attempts `keep` accepts, and how many
+    /// it accepts in all. Only the page is copied out of the log.
+    pub fn attempts_page(
+        &self,
+        keep: impl Fn(&Attempt) -> bool,
+        skip: usize,
+        take: usize,
+    ) -> (usize, Vec<Attempt>) {
+        let Ok(log) = self.log.lock() else {
+            return (0, Vec::new());
+        };
+        let mut total = 0;
+        let mut page = Vec::with_capacity(take.min(log.len()));
+        for a in log.iter().filter(|a| keep(a)) {
+            if total >= skip && page.len() < take {
+                page.push(a.clone());
+            }
+            total += 1;
+        }
+        (total, page)
     }
 
     pub fn pending(&self) -> usize {

@@ -1,5 +1,6 @@
 //! Consents v3: create (`POST /consents`), read, revoke (`DELETE`).
 //!
+//! Every operation first checks `Accept` (406) and its declared path and header parameters (400).
 //! Creation checks, in this order: client_credentials token with scope `consents` (401/403), JSON
 //! and the request schema (400), the CPF/CNPJ check digits (400), then the business rules of
 //! Consents 3.3.1 (422): PF and PJ permissions together, PJ permissions without `businessEntity`,
@@ -107,6 +108,9 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
             "Formato de resposta não suportado",
             &problem,
         );
+    }
+    if let Some(problem) = super::parameter_problem(op, req) {
+        return bad_request(app, op, &problem);
     }
     let client = match client_token(app, op, req) {
         Ok(c) => c,

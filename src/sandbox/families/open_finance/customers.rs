@@ -1,7 +1,7 @@
 //! The Customers API (v1 and v2): the six GET operations.
 //!
-//! Order of checks, as a transmitting institution applies them: `Accept` (406), query parameters
-//! (400), bearer token bound to a consent (401), consent AUTHORISED and not expired (401), the
+//! Order of checks, as a transmitting institution applies them: `Accept` (406), path, query and
+//! header parameters (400), bearer token bound to a consent (401), consent AUTHORISED and not expired (401), the
 //! operation's permission (403), multiple approval (403), the customer's standing (403), then data
 //! of the consent's CPF (personal) or `businessEntity` CNPJ (business).
 //!
@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 use super::auth;
 use super::consents::declares_version;
 use super::state::{ConsentStatus, Grant};
-use super::{accept_problem, error, query_problem};
+use super::{accept_problem, error, parameter_problem};
 use crate::datagen::persona::DocKind;
 use crate::datagen::{CustomerStatus, MultipleApproval, generate_value, rng_for};
 use crate::sandbox::clock::ofb_datetime;
@@ -157,7 +157,7 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
             &problem,
         );
     }
-    if let Some(problem) = query_problem(op, req) {
+    if let Some(problem) = parameter_problem(op, req) {
         return error(
             app,
             Some(op),

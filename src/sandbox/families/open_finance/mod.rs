@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use super::super::App;
 use super::super::clock::ofb_datetime;
 use super::super::http::{self, HttpResponse, Req};
+use super::super::params;
 use crate::spec::{ApiSpec, Operation, ParamLocation};
 pub use state::{Consent, ConsentStatus, State};
 
@@ -194,6 +195,10 @@ pub fn generic_code(status: StatusCode) -> (&'static str, &'static str) {
         405 => ("METODO_NAO_PERMITIDO", "Método não permitido"),
         406 => ("NAO_ACEITO", "Formato de resposta não suportado"),
         413 => ("CORPO_MUITO_GRANDE", "Corpo da requisição muito grande"),
+        431 => (
+            "CABECALHO_MUITO_GRANDE",
+            "Campos de cabeçalho da requisição muito grandes",
+        ),
         415 => (
             "FORMATO_NAO_SUPORTADO",
             "Formato da requisição não suportado",
@@ -246,58 +251,8 @@ pub fn accept_problem(req: &Req) -> Option<String> {
     }
 }
 
-/// Validates query parameters against the operation's parameter schemas.
-pub fn query_problem(op: &Operation, req: &Req) -> Option<String> {
-    for p in op
-        .parameters
-        .iter()
-        .filter(|p| p.location == ParamLocation::Query)
-    {
-        let Some(raw) = req.query_param(&p.name) else {
-            if p.required {
-                return Some(format!("query parameter {} is required", p.name));
-            }
-            continue;
-        };
-        let ty = p
-            .schema
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("string");
-        let value = match ty {
-            "integer" => match raw.parse::<i64>() {
-                Ok(n) => json!(n),
-                Err(_) => {
-                    return Some(format!(
-                        "query parameter {} must be an integer, got \"{}\"",
-                        p.name,
-                        printable(raw)
-                    ));
-                }
-            },
-            "number" => match raw.parse::<f64>() {
-                Ok(n) => json!(n),
-                Err(_) => {
-                    return Some(format!(
-                        "query parameter {} must be a number, got \"{}\"",
-                        p.name,
-                        printable(raw)
-                    ));
-                }
-            },
-            "boolean" => match raw {
-                "true" => json!(true),
-                "false" => json!(false),
-                _ => return Some(format!("query parameter {} must be true or false", p.name)),
-            },
-            _ => json!(raw),
-        };
-        if let Some(v) = &p.validator {
-            let findings = v.schema_findings(&value);
-            if let Some(f) = findings.first() {
-                return Some(format!("query parameter {}: {}", p.name, f.message));
-            }
-        }
-    }
-    None
+/// The first of the operation's path, query and header parameters that the request gets wrong,
+/// as the `detail` of a 400 `PARAMETRO_INVALIDO` (the check itself is shared by every family).
+pub fn parameter_problem(op: &Operation, req: &Req) -> Option<String> {
+    params::first_problem(op, req).map(|p| p.message)
 }
