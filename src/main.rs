@@ -76,6 +76,10 @@ struct SpecsArgs {
     spec: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Write every embedded document into DIR (as `open-finance/customers-v2.yaml` and so on),
+    /// for tools that read OpenAPI files: generated clients, fuzzers, linters.
+    #[arg(long, value_name = "DIR", conflicts_with = "spec")]
+    export: Option<PathBuf>,
 }
 
 /// Options shared by everything that loads specs.
@@ -471,6 +475,19 @@ fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
 
 fn specs(args: SpecsArgs) -> anyhow::Result<ExitCode> {
     use finsandbox::spec::{ApiSpec, SpecSet};
+    if let Some(dir) = &args.export {
+        for (name, text) in finsandbox::spec::embedded::SPECS {
+            let relative = name.strip_prefix("specs/").unwrap_or(name);
+            let path = dir.join(relative);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", parent.display()))?;
+            }
+            std::fs::write(&path, text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            println!("{}", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let list: Vec<ApiSpec> = match &args.spec {
         Some(name) => vec![ApiSpec::open(name)?],
         None => SpecSet::all_embedded()?,
