@@ -201,27 +201,22 @@ where
     http::bytes_response(StatusCode::OK, "application/json", bytes::Bytes::from(body))
 }
 
-/// The items of page `paging` among `items` in the order `cmp` gives, without sorting more than
-/// the page needs: a selection puts the first `end` items in front, and only those are sorted.
-pub fn page_of<T, F>(mut items: Vec<T>, paging: Paging, cmp: F) -> (usize, Vec<T>)
-where
-    F: Fn(&T, &T) -> std::cmp::Ordering,
-{
-    let total = items.len();
-    let (start, end) = paging.bounds(total);
-    if start >= end {
-        return (total, Vec::new());
+/// How many of `items` there are and the ones on page `paging`, in the iterator's order: one pass,
+/// and only the page is kept.
+pub fn scan_page<T>(items: impl Iterator<Item = T>, paging: Paging) -> (usize, Vec<T>) {
+    let (start, _) = paging.bounds(usize::MAX);
+    let mut total = 0;
+    let mut page = Vec::with_capacity(paging.size.min(64));
+    for item in items {
+        if total >= start && page.len() < paging.size {
+            page.push(item);
+        }
+        total += 1;
     }
-    if end < total {
-        items.select_nth_unstable_by(end, &cmp);
-        items.truncate(end);
-    }
-    items.sort_unstable_by(&cmp);
-    items.drain(..start);
-    (total, items)
+    (total, page)
 }
 
-/// The consents with their status as of now, oldest first, a page at a time (`page`, `page-size`),
+/// The consents with their status as of now, in creation order, a page at a time (`page`, `page-size`),
 /// optionally only those in one `status` or of one `document` (the logged user's CPF or the
 /// business entity's CNPJ): what a support desk would look up.
 fn list_consents(app: &App, req: &Req) -> HttpResponse {
@@ -256,20 +251,28 @@ fn list_consents(app: &App, req: &Req) -> HttpResponse {
     let Ok(state) = app.open_finance.state.read() else {
         return generic_error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
     };
-    // References only: the store is never copied, whatever its size.
-    let matching: Vec<_> = state
-        .consents
-        .values()
-        .filter(|c| status.is_none_or(|s| c.status_at(now).0 == s))
-        .filter(|c| {
-            document
-                .as_deref()
-                .is_none_or(|d| c.logged_user == d || c.business_entity.as_deref() == Some(d))
-        })
-        .collect();
-    let (total, page) = page_of(matching, paging, |a, b| {
-        a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id))
-    });
+    // The store keeps consents in creation order: an unfiltered page is a slice of it, a filtered
+    // one a single pass. Nothing but the page is copied.
+    let (total, page) = if status.is_none() && document.is_none() {
+        let (start, end) = paging.bounds(state.consents.len());
+        let page: Vec<_> = state
+            .consents
+            .values()
+            .skip(start)
+            .take(end - start)
+            .collect();
+        (state.consents.len(), page)
+    } else {
+        scan_page(
+            state.consents.values().filter(|c| {
+                status.is_none_or(|s| c.status_at(now).0 == s)
+                    && document.as_deref().is_none_or(|d| {
+                        c.logged_user == d || c.business_entity.as_deref() == Some(d)
+                    })
+            }),
+            paging,
+        )
+    };
     let items = page.into_iter().map(|stored| {
         let c = stored.at(now);
         json!({

@@ -22,7 +22,7 @@ use super::customers::{change, customer_body};
 use super::kyc::{self, Status};
 use super::millis;
 use crate::sandbox::App;
-use crate::sandbox::control::{Paging, page_of, page_response};
+use crate::sandbox::control::{Paging, page_response, scan_page};
 use crate::sandbox::families::generic_error;
 use crate::sandbox::http::{self, HttpResponse, Req};
 
@@ -170,7 +170,7 @@ fn customer(app: &App, document: &str) -> HttpResponse {
     }))
 }
 
-/// Every registration with its status now, oldest first, a page at a time; `status` and
+/// Every registration with its status now, in order of first registration, a page at a time; `status` and
 /// `documentNumber` narrow it.
 fn registrations(app: &App, req: &Req) -> HttpResponse {
     let paging = match Paging::from_query(req) {
@@ -199,16 +199,13 @@ fn registrations(app: &App, req: &Req) -> HttpResponse {
     let Ok(state) = app.bankly.state.read() else {
         return generic_error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
     };
-    let matching: Vec<_> = state
-        .records()
-        .filter(|r| status.is_none_or(|s| r.status == s))
-        .filter(|r| document.is_none_or(|d| r.document == d))
-        .collect();
-    let (total, page) = page_of(matching, paging, |a, b| {
-        a.created_at
-            .cmp(&b.created_at)
-            .then_with(|| a.document.cmp(&b.document))
-    });
+    let (total, page) = scan_page(
+        state
+            .records()
+            .filter(|r| status.is_none_or(|s| r.status == s))
+            .filter(|r| document.is_none_or(|d| r.document == d)),
+        paging,
+    );
     let items = page.into_iter().map(|r| {
         json!({
             "documentNumber": r.document,
