@@ -116,12 +116,16 @@ pub fn handle(app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpRespo
         Ok(c) => c,
         Err(r) => return r,
     };
-    match op.id.as_str() {
+    let mut response = match op.id.as_str() {
         "consentsPostConsents" => create(app, spec, op, req, client),
         "consentsGetConsentsConsentId" => read(app, spec, op, req),
         "consentsDeleteConsentsConsentId" => revoke(app, op, req),
         _ => super::super::generic::handle(app, spec, op, req),
-    }
+    };
+    // Whatever the outcome, the headers its response declares (the 204 of a revocation too).
+    let status = response.status().as_u16();
+    declared_headers(&mut response, spec, op, status);
+    response
 }
 
 fn client_token(app: &App, op: &Operation, req: &Req) -> Result<String, HttpResponse> {
