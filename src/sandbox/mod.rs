@@ -1,8 +1,10 @@
 //! The sandbox: a hyper/tokio server that answers every operation of the active specs, keeps the
 //! state a real provider keeps, and exposes our control API under `/sandbox`.
 //!
-//! Request path: header sizes (431) -> body (size-limited, 413) -> control API or route table -> family behaviour (or the
-//! generic schema-driven answer) -> optional self-check of the response against its schema.
+//! Request path: header sizes (431) -> body (size-limited, 413) -> control API or route table ->
+//! family behaviour (or the generic schema-driven answer), which checks the operation's declared
+//! parameters with [`params`] -> optional self-check of the response (status, content type, declared
+//! headers, body) against its spec.
 
 pub mod clock;
 pub mod control;
