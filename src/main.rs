@@ -72,6 +72,10 @@ struct SpecsArgs {
     spec: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Write every embedded document into DIR (as `open-finance/customers-v2.yaml` and so on),
+    /// for tools that read OpenAPI files: generated clients, fuzzers, linters.
+    #[arg(long, value_name = "DIR", conflicts_with = "spec")]
+    export: Option<PathBuf>,
 }
 
 /// Options shared by everything that loads specs.
@@ -124,6 +128,12 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 64 * 1024)]
     max_body: usize,
+    /// Largest single request header field (name + value, bytes); larger gets 431.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024, value_parser = clap::value_parser!(u64).range(64..=16 * 1024 * 1024))]
+    max_header_bytes: u64,
+    /// Largest sum of all request header fields (bytes); larger gets 431.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(1024..=16 * 1024 * 1024))]
+    max_header_total_bytes: u64,
 }
 
 #[derive(Args, Debug)]
@@ -168,8 +178,16 @@ struct CheckArgs {
     /// Seed of the embedded sandbox.
     #[arg(long, default_value_t = 42, env = "FINSANDBOX_SEED")]
     seed: u64,
+    /// Resolve HOST to ADDR yourself, as curl's --resolve does (repeatable): e.g. a sandbox behind a
+    /// proxy published as `--public-url http://sandbox.test:9090`. The URL's port is kept.
+    #[arg(long, value_name = "HOST:PORT:ADDR", value_parser = harness_parse_resolve)]
+    resolve: Vec<(String, SocketAddr)>,
     #[command(flatten)]
     specs: SpecArgs,
+}
+
+fn harness_parse_resolve(s: &str) -> Result<(String, SocketAddr), String> {
+    finsandbox::harness::parse_resolve(s)
 }
 
 fn init_logging(filter: &str) {
@@ -250,6 +268,8 @@ async fn serve(args: ServeArgs, matches: Option<&ArgMatches>) -> anyhow::Result<
         fixtures_dir: args.fixtures,
         public_url: args.public_url,
         max_body_bytes: args.max_body,
+        max_header_bytes: args.max_header_bytes as usize,
+        max_header_total_bytes: args.max_header_total_bytes as usize,
         self_check: args.self_check,
         families,
         ..SandboxConfig::default()
@@ -309,6 +329,7 @@ async fn check(args: CheckArgs, matches: Option<&ArgMatches>) -> anyhow::Result<
         concurrency: args.concurrency,
         progress: true,
         color,
+        resolve: args.resolve.clone(),
     };
     // Waivers are read before running so a broken file fails fast.
     let waivers = match &args.waivers {
@@ -434,6 +455,19 @@ fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
 
 fn specs(args: SpecsArgs) -> anyhow::Result<ExitCode> {
     use finsandbox::spec::{ApiSpec, SpecSet};
+    if let Some(dir) = &args.export {
+        for (name, text) in finsandbox::spec::embedded::SPECS {
+            let relative = name.strip_prefix("specs/").unwrap_or(name);
+            let path = dir.join(relative);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", parent.display()))?;
+            }
+            std::fs::write(&path, text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            println!("{}", path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut list: Vec<ApiSpec> = match &args.spec {
         Some(name) => vec![ApiSpec::open(name)?],
         None => SpecSet::all_embedded()?,

@@ -308,4 +308,35 @@ paths:
     let report: Value = serde_json::from_str(&bad_out).unwrap();
     assert_eq!(report["findings"][0]["check"], "media");
     assert_eq!(report["findings"][0]["keyword"], "signature");
+
+#[test]
+fn specs_export_writes_every_embedded_document_as_a_loadable_file() {
+    let dir = std::env::temp_dir().join(format!("finsandbox-export-{}", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_finsandbox"))
+        .args(["specs", "--export"])
+        .arg(&dir)
+        .output()
+        .expect("binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let embedded = finsandbox::spec::SpecSet::all_embedded().expect("embedded specs");
+    let written: Vec<&str> = std::str::from_utf8(&out.stdout)
+        .expect("paths")
+        .lines()
+        .collect();
+    assert_eq!(written.len(), embedded.len(), "{written:?}");
+    for path in &written {
+        let spec = finsandbox::spec::ApiSpec::from_file(std::path::Path::new(path))
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(
+            embedded
+                .iter()
+                .any(|e| e.base_path == spec.base_path && e.version == spec.version),
+            "{path} is not one of the embedded documents"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

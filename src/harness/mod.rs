@@ -31,10 +31,11 @@ use world::{CheckWorld, RUN, RunContext};
 /// The features compiled into the binary (every file under `features/`, listed by `build.rs`).
 pub const FEATURES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_features.rs"));
 
-/// Host name the embedded sandbox writes into its links. Customers v1 requires links whose host
-/// has a dotted, letters-only TLD (127.0.0.1 fails its regex); `.test` is reserved (RFC 2606) and
-/// the harness client resolves it to the sandbox's loopback address.
-pub const EMBEDDED_HOST: &str = "finsandbox.test";
+/// Host name the embedded sandbox writes into its links, and the one a sandbox reached by an IP
+/// address is checked under. Customers v1 requires links whose host has a dotted, letters-only TLD
+/// (127.0.0.1 fails its regex); `.test` is reserved (RFC 2606) and the harness client resolves it to
+/// the sandbox's address.
+pub const EMBEDDED_HOST: &str = crate::sandbox::http::PUBLISHED_HOST;
 
 /// Which implementation to check.
 #[derive(Debug, Clone)]
@@ -58,6 +59,8 @@ pub struct CheckOptions {
     /// One line per finished scenario on stderr.
     pub progress: bool,
     pub color: bool,
+    /// Host names resolved by the harness itself (`--resolve HOST:PORT:ADDR`, like curl's).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl Default for CheckOptions {
@@ -70,6 +73,7 @@ impl Default for CheckOptions {
             concurrency: 16,
             progress: false,
             color: false,
+            resolve: Vec::new(),
         }
     }
 }
@@ -181,13 +185,69 @@ impl cucumber::Parser<Vec<(String, String)>> for TextParser {
     }
 }
 
-/// Whether `url` answers like a finsandbox control API.
-async fn detect_control(client: &client::HttpClient, base: &str) -> bool {
+/// The index of a finsandbox control API at `url/sandbox`, if `url` has one.
+async fn control_index(client: &client::HttpClient, base: &str) -> Option<serde_json::Value> {
     let url = format!("{}/sandbox", base.trim_end_matches('/'));
     match client.send("GET", &url, &[], None).await {
-        Ok(s) => s.status == 200 && s.json.as_ref().is_some_and(|b| b.get("routes").is_some()),
-        Err(_) => false,
+        Ok(s) if s.status == 200 => s.json.filter(|b| b.get("routes").is_some()),
+        _ => None,
     }
+}
+
+/// Parses curl's `--resolve HOST:PORT:ADDR` (`ADDR` may be an IPv6 address, bracketed or not).
+pub fn parse_resolve(s: &str) -> Result<(String, std::net::SocketAddr), String> {
+    let usage =
+        || format!("expected HOST:PORT:ADDR (e.g. finsandbox.test:8080:127.0.0.1), got \"{s}\"");
+    let mut parts = s.splitn(3, ':');
+    let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(usage());
+    };
+    let port: u16 = port.parse().map_err(|_| usage())?;
+    let ip: std::net::IpAddr = addr
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .map_err(|_| usage())?;
+    if host.is_empty() {
+        return Err(usage());
+    }
+    Ok((
+        host.to_ascii_lowercase(),
+        std::net::SocketAddr::new(ip, port),
+    ))
+}
+
+/// A target reached by an IP address or a one-label name (`localhost`): the sandbox writes links
+/// with the host it is called by, and Customers v1's link pattern refuses those. When the target is
+/// a finsandbox sandbox, call it by the name its control API publishes instead, pinned to the same
+/// address, so its links carry a name v1 accepts and lead back to it. `None` when the URL already
+/// has a dotted name or the address cannot be found.
+async fn published_base(
+    url: &str,
+    index: &serde_json::Value,
+    pins: &[(String, std::net::SocketAddr)],
+) -> Option<(String, (String, std::net::SocketAddr))> {
+    let mut parsed = reqwest::Url::parse(url).ok()?;
+    let port = parsed.port_or_known_default()?;
+    let host = parsed.host_str()?.to_string();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addr = if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        std::net::SocketAddr::new(ip, port)
+    } else if bare.contains('.') {
+        return None;
+    } else if let Some((_, a)) = pins.iter().find(|(h, _)| h.eq_ignore_ascii_case(bare)) {
+        std::net::SocketAddr::new(a.ip(), port)
+    } else {
+        tokio::net::lookup_host((bare, port)).await.ok()?.next()?
+    };
+    let name = index
+        .get("linkHost")
+        .and_then(serde_json::Value::as_str)
+        .filter(|h| h.contains('.') && crate::sandbox::http::is_authority(h) && !h.contains(':'))
+        .unwrap_or(EMBEDDED_HOST);
+    parsed.set_host(Some(name)).ok()?;
+    let base = parsed.as_str().trim_end_matches('/').to_string();
+    Some((base, (name.to_string(), addr)))
 }
 
 /// Runs the features and returns the report (before waivers and masking, which the caller applies).
@@ -208,8 +268,19 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
         None => None,
     };
 
+    // The reserved name is this machine unless the user pins it elsewhere.
+    let mut pins = options.resolve.clone();
+    if !pins
+        .iter()
+        .any(|(h, _)| h.eq_ignore_ascii_case(EMBEDDED_HOST))
+    {
+        pins.push((
+            EMBEDDED_HOST.to_string(),
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        ));
+    }
     let mut embedded: Option<RunningSandbox> = None;
-    let (target, client, seed) = match &options.target {
+    let (mut target, client, seed) = match &options.target {
         TargetChoice::Embedded { seed } => {
             let config = SandboxConfig {
                 addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -223,11 +294,9 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
                 .map_err(|e| CheckError::Sandbox(format!("{e:#}")))?;
             let addr = running.addr;
             let base = format!("http://{EMBEDDED_HOST}:{}", addr.port());
-            let client = client::HttpClient::new(
-                &Default::default(),
-                Vec::new(),
-                &[(EMBEDDED_HOST.to_string(), addr)],
-            )?;
+            pins.retain(|(h, _)| !h.eq_ignore_ascii_case(EMBEDDED_HOST));
+            pins.push((EMBEDDED_HOST.to_string(), addr));
+            let client = client::HttpClient::new(&Default::default(), Vec::new(), &pins)?;
             embedded = Some(running);
             (
                 Target::sandbox("embedded sandbox", &base, true),
@@ -236,9 +305,24 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
             )
         }
         TargetChoice::Url(url) => {
-            let client = client::HttpClient::new(&Default::default(), Vec::new(), &[])?;
-            let control = detect_control(&client, url).await;
-            (Target::sandbox(url, url, control), client, 42)
+            let probe = client::HttpClient::new(&Default::default(), Vec::new(), &pins)?;
+            let index = control_index(&probe, url).await;
+            let named = match &index {
+                Some(i) => published_base(url, i, &pins).await,
+                None => None,
+            };
+            match named {
+                Some((base, pin)) => {
+                    tracing::info!(
+                        "checking {url} as {base}: the sandbox's links then carry a host name Customers v1 accepts"
+                    );
+                    pins.retain(|(h, _)| !h.eq_ignore_ascii_case(&pin.0));
+                    pins.push(pin);
+                    let client = client::HttpClient::new(&Default::default(), Vec::new(), &pins)?;
+                    (Target::sandbox(url, &base, true), client, 42)
+                }
+                None => (Target::sandbox(url, url, index.is_some()), probe, 42),
+            }
         }
         TargetChoice::Config(path) => {
             let file = TargetFile::load(path)?;
@@ -247,10 +331,11 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let client = client::HttpClient::new(&file.tls, headers, &[])?;
+            let client = client::HttpClient::new(&file.tls, headers, &pins)?;
             (Target::from_file(file), client, 42)
         }
     };
+    target.pins = pins;
     let target_name = target.name.clone();
     let ctx = Arc::new(RunContext {
         router: specs.router(),

@@ -137,6 +137,9 @@ pub struct Target {
     pub token_url: String,
     pub control_url: Option<String>,
     pub file: TargetFile,
+    /// Host names the harness resolves itself (`--resolve`, the sandbox's published name), and to
+    /// what: the URLs keep the name, the connections go to the address.
+    pub pins: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl Target {
@@ -150,6 +153,7 @@ impl Target {
             token_url: format!("{base}/auth/token"),
             control_url: control.then(|| format!("{base}/sandbox")),
             file: TargetFile::default(),
+            pins: Vec::new(),
         }
     }
 
@@ -182,6 +186,7 @@ impl Target {
             bankly_base,
             token_url,
             file,
+            pins: Vec::new(),
         }
     }
 

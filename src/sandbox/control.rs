@@ -5,6 +5,8 @@
 //! Shared routes live here (index, clock, reset, personas); each family answers its own under
 //! `/sandbox/<family>/...`. Every route answers JSON; errors are `{"error": "...", "message": "..."}`.
 
+use std::io::Write as _;
+
 use chrono::Duration;
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -89,7 +91,7 @@ fn family_route(app: &App, req: &Req, name: &str, rest: &[&str]) -> HttpResponse
 /// callbacks, oldest first, a page at a time (`page` from 1, `page-size` up to 1000). Any other
 /// query parameter filters on the field of that name (`?documentNumber=...&eventName=...`).
 pub fn deliveries(app: &App, family: &str, req: &Req) -> HttpResponse {
-    let (page, size) = match paging(req) {
+    let paging = match Paging::from_query(req) {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -99,6 +101,7 @@ pub fn deliveries(app: &App, family: &str, req: &Req) -> HttpResponse {
         .filter(|(k, _)| k != "page" && k != "page-size")
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
+    let (start, _) = paging.bounds(usize::MAX);
     let (total, list) = app.callbacks.attempts(
         family,
         |a| {
@@ -111,38 +114,20 @@ pub fn deliveries(app: &App, family: &str, req: &Req) -> HttpResponse {
                     || (*k == "state" && a.state == *v)
             })
         },
-        (page - 1) * size,
-        size,
+        start,
+        paging.size,
     );
-    ok(json!({
-        "deliveries": list,
-        "pending": app.callbacks.pending(family),
-        "page": page,
-        "pageSize": size,
-        "total": total,
-        "totalPages": total.div_ceil(size).max(1),
-    }))
-}
-
-/// `page` (from 1) and `page-size` (1 to 1000, 100 by default) of a control listing.
-pub fn paging(req: &Req) -> Result<(usize, usize), HttpResponse> {
-    let number = |name: &str, default: usize, max: usize| match req.query_param(name) {
-        None => Ok(default),
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=max).contains(n))
-            .ok_or_else(|| {
-                error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("{name} must be a whole number from 1 to {max}, got \"{v}\""),
-                )
-            }),
-    };
-    Ok((
-        number("page", 1, usize::MAX / 1001)?,
-        number("page-size", 100, 1000)?,
-    ))
+    let items = list
+        .into_iter()
+        .filter_map(|a| serde_json::to_value(a).ok());
+    page_response(
+        req,
+        "deliveries",
+        paging,
+        total,
+        items,
+        &[("pending", json!(app.callbacks.pending(family)))],
+    )
 }
 
 fn index(app: &App) -> HttpResponse {
@@ -162,7 +147,141 @@ fn index(app: &App) -> HttpResponse {
         routes.extend(lines.iter().cloned());
         families.insert(f.name().to_string(), json!(lines));
     }
-    ok(json!({"routes": routes, "families": families}))
+    ok(json!({
+        "routes": routes,
+        "families": families,
+        // How links are written, so a harness reaching us by an IP address can use a name that
+        // Customers v1's link pattern accepts (and resolve it to that address itself).
+        "linkHost": app
+            .config
+            .public_url
+            .as_deref()
+            .and_then(|u| reqwest::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| http::PUBLISHED_HOST.to_string()),
+        "publicUrl": app.config.public_url,
+    }))
+}
+
+// ------------------------------------------------------------------------------------ paging
+
+/// Default and largest `page-size` of a control listing: pages stay small whatever the store holds.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+/// Which page of a control listing a request asks for (`page` from 1, `page-size` 1 to 1000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub page: usize,
+    pub size: usize,
+}
+
+impl Paging {
+    /// Reads `page` and `page-size`; a bad value is a 400 that says what is accepted.
+    pub fn from_query(req: &Req) -> Result<Paging, HttpResponse> {
+        let number = |name: &str, default: usize, max: usize| match req.query_param(name) {
+            None => Ok(default),
+            Some(raw) => match raw.parse::<usize>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(error(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "{name} must be a whole number from 1 to {max}, got \"{}\"",
+                        super::params::printable(raw)
+                    ),
+                )),
+            },
+        };
+        Ok(Paging {
+            page: number("page", 1, u32::MAX as usize)?,
+            size: number("page-size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?,
+        })
+    }
+
+    /// Index of the page's first item, and one past its last, among `total` items.
+    pub fn bounds(&self, total: usize) -> (usize, usize) {
+        let start = (self.page - 1).saturating_mul(self.size).min(total);
+        (start, start.saturating_add(self.size).min(total))
+    }
+
+    pub fn total_pages(&self, total: usize) -> usize {
+        total.div_ceil(self.size).max(1)
+    }
+}
+
+/// The `count` / `page` / `pageSize` / `totalPages` envelope of a control listing around one page
+/// of items, with `links` to the neighbouring pages (the request's filters kept). Items are
+/// serialised one by one into the body: nothing but this page is ever copied.
+pub fn page_response<I>(
+    req: &Req,
+    key: &str,
+    paging: Paging,
+    total: usize,
+    items: I,
+    extra: &[(&str, Value)],
+) -> HttpResponse
+where
+    I: IntoIterator<Item = Value>,
+{
+    let pages = paging.total_pages(total);
+    let mut body = Vec::with_capacity(256);
+    // Writing JSON into a Vec cannot fail; keys are our own ASCII.
+    let _ = write!(
+        body,
+        "{{\"count\":{total},\"page\":{},\"pageSize\":{},\"totalPages\":{pages},\"{key}\":[",
+        paging.page, paging.size
+    );
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut body, &item);
+    }
+    body.push(b']');
+    for (name, value) in extra {
+        let _ = write!(body, ",\"{name}\":");
+        let _ = serde_json::to_writer(&mut body, value);
+    }
+    body.extend_from_slice(b",\"links\":");
+    let link = |page: usize| {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &req.query {
+            if k != "page" && k != "page-size" {
+                q.append_pair(k, v);
+            }
+        }
+        q.append_pair("page", &page.to_string());
+        q.append_pair("page-size", &paging.size.to_string());
+        json!(format!("{}?{}", req.path, q.finish()))
+    };
+    let mut links = serde_json::Map::new();
+    links.insert("self".into(), link(paging.page));
+    if paging.page > 1 {
+        links.insert("first".into(), link(1));
+        links.insert("prev".into(), link((paging.page - 1).min(pages)));
+    }
+    if paging.page < pages {
+        links.insert("next".into(), link(paging.page + 1));
+        links.insert("last".into(), link(pages));
+    }
+    let _ = serde_json::to_writer(&mut body, &Value::Object(links));
+    body.push(b'}');
+    http::bytes_response(StatusCode::OK, "application/json", bytes::Bytes::from(body))
+}
+
+/// How many of `items` there are and the ones on page `paging`, in the iterator's order: one pass,
+/// and only the page is kept.
+pub fn scan_page<T>(items: impl Iterator<Item = T>, paging: Paging) -> (usize, Vec<T>) {
+    let (start, _) = paging.bounds(usize::MAX);
+    let mut total = 0;
+    let mut page = Vec::with_capacity(paging.size.min(64));
+    for item in items {
+        if total >= start && page.len() < paging.size {
+            page.push(item);
+        }
+        total += 1;
+    }
+    (total, page)
 }
 
 fn personas(app: &App) -> HttpResponse {

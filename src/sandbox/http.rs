@@ -14,6 +14,15 @@ pub type HttpResponse = Response<Full<Bytes>>;
 /// Read and written on every Open Finance request; a constant is not parsed again each time.
 pub const X_FAPI_INTERACTION_ID: HeaderName = HeaderName::from_static("x-fapi-interaction-id");
 pub const X_V: HeaderName = HeaderName::from_static("x-v");
+const FORWARDED: HeaderName = HeaderName::from_static("forwarded");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+
+/// The name the sandbox suggests clients reach it by. Customers v1's link pattern wants a dotted host
+/// with a letters-only top-level domain, which `127.0.0.1` and `localhost` are not; `.test` is
+/// reserved (RFC 2606), so the name never means anything else. The control API publishes it and the
+/// harness resolves it to the address it was given.
+pub const PUBLISHED_HOST: &str = "finsandbox.test";
 
 /// A request after the server has read its body.
 #[derive(Debug)]
@@ -73,21 +82,83 @@ impl Req {
             .collect()
     }
 
-    /// The scheme and authority clients used to reach us, for absolute links.
+    /// The scheme and authority clients used to reach us, for absolute links: the configured
+    /// public URL, else what a proxy in front of us says the client used (`Forwarded`, then
+    /// `X-Forwarded-Host` / `X-Forwarded-Proto`), else the `Host` header. A value that is not a
+    /// plain host and port is ignored rather than written into links.
     pub fn origin(&self, configured: Option<&str>) -> String {
-        // Links append a path to the origin: room for this request's path saves a reallocation.
-        let (scheme, authority) = match configured {
-            Some(url) => ("", url.trim_end_matches('/')),
-            None => (
-                "http://",
-                self.header(hyper::header::HOST).unwrap_or("127.0.0.1"),
-            ),
-        };
-        let mut origin = String::with_capacity(scheme.len() + authority.len() + self.path.len());
+        if let Some(url) = configured {
+            let url = url.trim_end_matches('/');
+            // Links append a path to the origin: room for this request's path saves a reallocation.
+            let mut origin = String::with_capacity(url.len() + self.path.len());
+            origin.push_str(url);
+            return origin;
+        }
+        let (scheme, authority) = self.forwarded_origin().unwrap_or((
+            "http",
+            self.header(hyper::header::HOST)
+                .filter(|h| is_authority(h))
+                .unwrap_or("127.0.0.1"),
+        ));
+        let mut origin =
+            String::with_capacity(scheme.len() + 3 + authority.len() + self.path.len());
         origin.push_str(scheme);
+        origin.push_str("://");
         origin.push_str(authority);
         origin
     }
+
+    /// The client-facing scheme and host a reverse proxy reports (RFC 7239 `Forwarded`, or the
+    /// de-facto `X-Forwarded-Host` and `X-Forwarded-Proto`). The first hop is the client's.
+    fn forwarded_origin(&self) -> Option<(&str, &str)> {
+        let scheme_of = |p: &str| {
+            let p = p.trim().trim_matches('"');
+            if p.eq_ignore_ascii_case("https") {
+                Some("https")
+            } else if p.eq_ignore_ascii_case("http") {
+                Some("http")
+            } else {
+                None
+            }
+        };
+        if let Some(first) = self.header(FORWARDED).and_then(|v| v.split(',').next()) {
+            let mut host = None;
+            let mut scheme = None;
+            for pair in first.split(';') {
+                if let Some((k, v)) = pair.split_once('=') {
+                    let k = k.trim();
+                    if k.eq_ignore_ascii_case("host") {
+                        host = Some(v.trim().trim_matches('"'));
+                    } else if k.eq_ignore_ascii_case("proto") {
+                        scheme = scheme_of(v);
+                    }
+                }
+            }
+            if let Some(h) = host.filter(|h| is_authority(h)) {
+                return Some((scheme.unwrap_or("http"), h));
+            }
+        }
+        let host = self
+            .header(X_FORWARDED_HOST)
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|h| is_authority(h))?;
+        let scheme = self
+            .header(X_FORWARDED_PROTO)
+            .and_then(|v| v.split(',').next())
+            .and_then(scheme_of)
+            .unwrap_or("http");
+        Some((scheme, host))
+    }
+}
+
+/// `host`, `host:port` or `[v6]:port` with nothing else: safe to write into a URL.
+pub fn is_authority(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 255
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':' | b'[' | b']')
+        })
 }
 
 pub fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
@@ -181,6 +252,39 @@ mod tests {
         let err = req_with(&[], "{\"a\": ").json().unwrap_err();
         assert!(err.starts_with("the body is not valid JSON"), "{err}");
         assert!(req_with(&[], "").json().unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn links_follow_the_proxy_in_front_and_ignore_junk() {
+        let plain = req_with(&[("host", "127.0.0.1:8080")], "");
+        assert_eq!(plain.origin(None), "http://127.0.0.1:8080");
+        assert_eq!(plain.origin(Some("https://x.test/")), "https://x.test");
+        let xf = req_with(
+            &[
+                ("host", "127.0.0.1:8080"),
+                ("x-forwarded-host", "finsandbox.test:9090, inner:1"),
+                ("x-forwarded-proto", "https"),
+            ],
+            "",
+        );
+        assert_eq!(xf.origin(None), "https://finsandbox.test:9090");
+        let fw = req_with(
+            &[
+                ("host", "127.0.0.1:8080"),
+                ("x-forwarded-host", "ignored.test"),
+                (
+                    "forwarded",
+                    "for=192.0.2.1;proto=http;host=\"api.example.test:7000\", for=10.0.0.1",
+                ),
+            ],
+            "",
+        );
+        assert_eq!(fw.origin(None), "http://api.example.test:7000");
+        let junk = req_with(
+            &[("host", "a b"), ("x-forwarded-host", "evil.test/path?")],
+            "",
+        );
+        assert_eq!(junk.origin(None), "http://127.0.0.1");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod family;
 pub mod generic;
 pub mod http;
 pub mod oauth;
+pub mod params;
 pub mod pipeline;
 
 use std::net::SocketAddr;
@@ -43,6 +44,10 @@ pub struct SandboxConfig {
     /// Scheme and host used in absolute links (`links.self`); by default the request's Host.
     pub public_url: Option<String>,
     pub max_body_bytes: usize,
+    /// Largest single header field accepted (name + value, bytes); larger gets 431.
+    pub max_header_bytes: usize,
+    /// Largest sum of all header fields (names + values, bytes); larger gets 431.
+    pub max_header_total_bytes: usize,
     /// Validate every response against its operation's schema and turn violations into 500s.
     pub self_check: bool,
     /// The institution's brand name in generated data.
@@ -60,6 +65,8 @@ impl Default for SandboxConfig {
             fixtures_dir: None,
             public_url: None,
             max_body_bytes: 64 * 1024,
+            max_header_bytes: 16 * 1024,
+            max_header_total_bytes: 64 * 1024,
             self_check: false,
             brand: "Banco Sandbox".into(),
             families: FamilyOptions::default(),
@@ -327,11 +334,13 @@ pub async fn serve_listener(
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let buffer = read_buffer_limit(&app.config);
                 let app = app.clone();
                 let service = service_fn(move |req| pipeline::serve(app.clone(), req, Some(peer)));
                 let conn = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(Duration::from_secs(30))
+                    .max_buf_size(buffer)
                     .serve_connection(TokioIo::new(stream), service);
                 let watched = graceful.watch(conn);
                 tokio::spawn(async move {
@@ -352,3 +361,34 @@ pub async fn serve_listener(
         }
     }
 }
+
+/// hyper's read buffer must hold a whole header block before we see it. Room for four times the
+/// configured total lets us answer an oversized block ourselves, in the family's error shape;
+/// beyond that hyper answers a bare 431 and closes the connection (hyper's floor is 8 KiB).
+fn read_buffer_limit(config: &SandboxConfig) -> usize {
+    config
+        .max_header_total_bytes
+        .saturating_mul(4)
+        .clamp(8 * 1024, 64 * 1024 * 1024)
+}
+
+/// Why the request's headers are refused (431): one field past `one` bytes, or all of them past
+/// `all` (a field counts its name and its value).
+pub fn oversized_headers(headers: &hyper::HeaderMap, one: usize, all: usize) -> Option<String> {
+    let mut total = 0usize;
+    for (name, value) in headers {
+        let size = name.as_str().len() + value.len();
+        if size > one {
+            return Some(format!(
+                "the {name} header is {size} bytes; at most {one} bytes are accepted for one header field"
+            ));
+        }
+        total += size;
+    }
+    (total > all).then(|| {
+        format!(
+            "the request's header fields add up to {total} bytes; at most {all} bytes are accepted in all"
+        )
+    })
+}
+

@@ -28,7 +28,7 @@ use serde_json::{Map, Value, json};
 
 use super::family::{BodyPolicy, Call, ErrorContext, Family, Problem, ProblemKind};
 use super::http::{self, HttpResponse, Req};
-use super::{App, control};
+use super::{App, control, params};
 use crate::br;
 use crate::spec::{ApiSpec, Operation, ParamLocation, RouteMatch, judge};
 
@@ -87,6 +87,21 @@ pub async fn handle(
     req: Request<Incoming>,
     peer: Option<SocketAddr>,
 ) -> HttpResponse {
+    if let Some(detail) = super::oversized_headers(
+        req.headers(),
+        app.config.max_header_bytes,
+        app.config.max_header_total_bytes,
+    ) {
+        // The body is not read: the answer ends the exchange.
+        let (parts, _) = req.into_parts();
+        let req = request_of(parts, Bytes::new(), peer);
+        let problem = Problem::of(
+            ProblemKind::HeadersTooLarge,
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            detail,
+        );
+        return unrouted_error(&app, &req, problem);
+    }
     let (req, early) = match read_body(req, app.config.max_body_bytes).await {
         Ok((parts, body)) => (request_of(parts, body, peer), None),
         Err((parts, kind)) => (request_of(parts, Bytes::new(), peer), Some(kind)),
@@ -453,107 +468,36 @@ fn content_type(op: &Operation, req: &Req) -> Result<(), Problem> {
     .field("Content-Type"))
 }
 
-/// Path, query and header parameters against their schemas (400). Headers the family checks
-/// itself (its correlation header, its credentials) are left to it.
+/// Path, query and header parameters against their schemas (400), every refused one reported
+/// (the first in the message, all of them in the payload). Headers the family checks itself (its
+/// correlation header, its credentials) are left to it.
 fn parameters(op: &Operation, req: &Req, family: &dyn Family) -> Result<(), Problem> {
     let own = family.own_headers();
     let correlation = family.correlation().map(|c| c.header);
-    for p in &op.parameters {
-        let raw = match p.location {
-            ParamLocation::Path => req.param(&p.name),
-            ParamLocation::Query => req.query_param(&p.name),
-            ParamLocation::Header => {
-                if own.iter().any(|h| h.eq_ignore_ascii_case(&p.name))
+    let refused: Vec<params::Refusal> = params::problems(op, req)
+        .into_iter()
+        .filter(|p| {
+            p.location != ParamLocation::Header
+                || !(own.iter().any(|h| h.eq_ignore_ascii_case(p.name()))
                     || correlation
                         .as_ref()
-                        .is_some_and(|c| c.as_str().eq_ignore_ascii_case(&p.name))
-                    || p.name.eq_ignore_ascii_case("authorization")
-                {
-                    continue;
-                }
-                req.header(p.name.to_ascii_lowercase())
-            }
-            ParamLocation::Cookie => continue,
-        };
-        let Some(raw) = raw else {
-            if p.required {
-                return Err(Problem::of(
-                    ProblemKind::MissingParameter(p.location),
-                    StatusCode::BAD_REQUEST,
-                    format!("{} {} is required", location_word(p.location), p.name),
-                )
-                .field(&p.name));
-            }
-            continue;
-        };
-        let Some(validator) = &p.validator else {
-            continue;
-        };
-        let value = match typed(&p.schema, raw) {
-            Ok(v) => v,
-            Err(expected) => {
-                return Err(Problem::of(
-                    ProblemKind::InvalidParameter(p.location),
-                    StatusCode::BAD_REQUEST,
-                    format!(
-                        "{} {} must be {expected}, got \"{}\"",
-                        location_word(p.location),
-                        p.name,
-                        printable(raw)
-                    ),
-                )
-                .field(&p.name));
-            }
-        };
-        let findings = validator.schema_findings(&value);
-        if let Some(first) = findings.first() {
-            let message = format!(
-                "{} {}: {}",
-                location_word(p.location),
-                p.name,
-                first.message
-            );
-            return Err(Problem::of(
-                ProblemKind::InvalidParameter(p.location),
-                StatusCode::BAD_REQUEST,
-                message,
-            )
-            .field(&p.name)
-            .findings(findings));
-        }
-    }
-    Ok(())
-}
-
-fn location_word(location: ParamLocation) -> &'static str {
-    match location {
-        ParamLocation::Path => "path parameter",
-        ParamLocation::Query => "query parameter",
-        ParamLocation::Header => "header",
-        ParamLocation::Cookie => "cookie",
-    }
-}
-
-/// A parameter's text as the JSON value its schema's type asks for.
-fn typed(schema: &Value, raw: &str) -> Result<Value, &'static str> {
-    match schema.get("type").and_then(Value::as_str) {
-        Some("integer") => raw
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| "an integer"),
-        Some("number") => raw
-            .parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite())
-            .map(Value::from)
-            .ok_or("a number"),
-        Some("boolean") => match raw {
-            "true" => Ok(Value::Bool(true)),
-            "false" => Ok(Value::Bool(false)),
-            _ => Err("true or false"),
-        },
-        _ => Ok(Value::String(raw.to_string())),
-    }
+                        .is_some_and(|c| c.as_str().eq_ignore_ascii_case(p.name())))
+        })
+        .map(params::Refusal::from)
+        .collect();
+    let Some(first) = refused.first() else {
+        return Ok(());
+    };
+    let kind = match first.kind {
+        params::ProblemKind::Missing => ProblemKind::MissingParameter(first.location),
+        params::ProblemKind::Invalid => ProblemKind::InvalidParameter(first.location),
+    };
+    Err(
+        Problem::of(kind, StatusCode::BAD_REQUEST, first.message.clone())
+            .field(first.name.clone())
+            .findings(first.findings.clone())
+            .payload(params::Refusals(refused)),
+    )
 }
 
 /// The body by the family's policy: parsed (JSON, or a form as an object of strings) and, with

@@ -335,16 +335,29 @@ pub fn signature(key: &str, body: &[u8]) -> String {
 }
 
 /// Whether a target whose Bankly base URL is `base` can call back a receiver on 127.0.0.1: only when
-/// it runs on this machine. `Err` says why not.
-pub fn receiver_reachable_from(base: &str) -> Result<(), String> {
+/// it runs on this machine. A name the harness resolves itself (`pins`) counts by its address.
+/// `Err` says why not.
+pub fn receiver_reachable_from(
+    base: &str,
+    pins: &[(String, std::net::SocketAddr)],
+) -> Result<(), String> {
     let host = reqwest::Url::parse(base)
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_default();
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let loopback = bare.eq_ignore_ascii_case("localhost")
-        || bare.eq_ignore_ascii_case(crate::harness::EMBEDDED_HOST)
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let pinned = pins
+        .iter()
+        .find(|(h, _)| h.eq_ignore_ascii_case(bare))
+        .map(|(_, a)| a.ip());
+    let loopback = match pinned {
+        Some(ip) => ip.is_loopback(),
+        None => {
+            bare.eq_ignore_ascii_case("localhost")
+                || bare.eq_ignore_ascii_case(crate::harness::EMBEDDED_HOST)
+                || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+    };
     if loopback {
         Ok(())
     } else {
@@ -996,7 +1009,7 @@ impl CheckWorld {
     /// answer becomes the last response in turn.
     async fn register_receiver(&mut self, events: &[String]) -> Result<(), Pre> {
         let ctx = self.ctx()?;
-        receiver_reachable_from(&ctx.target.bankly_base).map_err(Pre::Skip)?;
+        receiver_reachable_from(&ctx.target.bankly_base, &ctx.target.pins).map_err(Pre::Skip)?;
         if self.bankly.receiver.is_none() {
             match Receiver::start().await {
                 Ok(r) => self.bankly.receiver = Some(r),
@@ -1832,10 +1845,16 @@ mod tests {
             "http://[::1]:9/bankly",
             "http://finsandbox.test:4242/bankly",
         ] {
-            assert!(receiver_reachable_from(base).is_ok(), "{base}");
+            assert!(receiver_reachable_from(base, &[]).is_ok(), "{base}");
         }
-        let err = receiver_reachable_from("https://api.sandbox.bankly.example").unwrap_err();
+        let err = receiver_reachable_from("https://api.sandbox.bankly.example", &[]).unwrap_err();
         assert!(err.contains("api.sandbox.bankly.example"), "{err}");
+        // A name pinned elsewhere is judged by where it leads.
+        let remote = [(
+            "finsandbox.test".to_string(),
+            "192.0.2.7:8080".parse().unwrap(),
+        )];
+        assert!(receiver_reachable_from("http://finsandbox.test:8080/bankly", &remote).is_err());
     }
 
     #[test]

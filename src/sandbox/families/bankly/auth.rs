@@ -105,7 +105,7 @@ impl Tokens {
     }
 }
 
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> HttpResponse {
+pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> HttpResponse {
     let mut r = http::json_response(
         status,
         "application/json",

@@ -3,7 +3,7 @@
 //! - `POST /sandbox/bankly/customers/{documentNumber}/kyc {"status", "reasons"}` decides an
 //!   analysis (legal transitions only; the rest of the automatic plan is dropped);
 //! - `GET  /sandbox/bankly/customers/{documentNumber}` shows a registration with its history and
-//!   the next scheduled step;
+//!   the next scheduled step; `GET /sandbox/bankly/customers[?status=&documentNumber=]` lists them;
 //! - `GET  /sandbox/bankly/webhooks/deliveries[?documentNumber=&eventName=]` lists every attempt;
 //! - `GET  /sandbox/bankly/webhooks/configurations` lists configurations (without private keys);
 //! - `GET  /sandbox/bankly/magic-documents` lists the fixtures and `reasons` our reason codes.
@@ -18,14 +18,16 @@ use super::customers::{change, customer_body};
 use super::kyc::{self, Status};
 use super::millis;
 use crate::sandbox::App;
-use crate::sandbox::control::{error as generic_error, ok};
+use crate::sandbox::family::Family as _;
+use crate::sandbox::control::{Paging, error as generic_error, ok, page_response, scan_page};
 use crate::sandbox::http::{self, HttpResponse, Req};
 
 pub const INDEX: &[&str] = &[
     "POST /sandbox/bankly/customers/{documentNumber}/kyc  {\"status\": ..., \"reasons\": [...]}",
+    "GET  /sandbox/bankly/customers?status=&documentNumber=&page=&page-size=",
     "GET  /sandbox/bankly/customers/{documentNumber}",
     "GET  /sandbox/bankly/deliveries?documentNumber=&eventName=&page=&page-size=  (also /sandbox/bankly/webhooks/deliveries)",
-    "GET  /sandbox/bankly/webhooks/configurations",
+    "GET  /sandbox/bankly/webhooks/configurations?page=&page-size=",
     "GET  /sandbox/bankly/magic-documents",
     "GET  /sandbox/bankly/reasons",
 ];
@@ -33,11 +35,12 @@ pub const INDEX: &[&str] = &[
 pub fn handle(b: &super::Bankly, app: &App, req: &Req, rest: &[&str]) -> HttpResponse {
     match (&req.method, rest) {
         (&Method::POST, ["customers", document, "kyc"]) => decide(b, app, req, document),
+        (&Method::GET, ["customers"]) => registrations(b, app, req),
         (&Method::GET, ["customers", document]) => customer(b, app, document),
         (&Method::GET, ["webhooks", "deliveries"]) => {
             crate::sandbox::control::deliveries(app, super::NAME, req)
         }
-        (&Method::GET, ["webhooks", "configurations"]) => configurations(b),
+        (&Method::GET, ["webhooks", "configurations"]) => configurations(b, req),
         (&Method::GET, ["magic-documents"]) => magic_documents(b),
         (&Method::GET, ["reasons"]) => reasons(),
         _ => generic_error(
@@ -171,24 +174,77 @@ fn customer(b: &super::Bankly, app: &App, document: &str) -> HttpResponse {
     }))
 }
 
-fn configurations(b: &super::Bankly) -> HttpResponse {
-    let list: Vec<Value> = b
-        .webhooks
-        .configurations()
-        .into_iter()
-        .map(|c| {
-            json!({
-                "id": c.id,
-                "name": c.name,
-                "context": c.context,
-                "eventName": c.event_name,
-                "uri": c.uri,
-                "publicKey": c.public_key,
-                "createdAt": millis(c.created_at),
-            })
+/// Every registration with its status now, in order of first registration, a page at a time; `status` and
+/// `documentNumber` narrow it.
+fn registrations(b: &super::Bankly, app: &App, req: &Req) -> HttpResponse {
+    let paging = match Paging::from_query(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let status = match req.query_param("status") {
+        None => None,
+        Some(s) => match Status::parse(s) {
+            Some(st) => Some(st),
+            None => {
+                return generic_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "status \"{}\" is not a KYC status ({})",
+                        super::printable(s),
+                        Status::ALL.map(Status::as_str).join(", ")
+                    ),
+                );
+            }
+        },
+    };
+    let document = req.query_param("documentNumber");
+    // Due steps first, so every status listed is the one a read would show now.
+    b.tick(app, app.clock.now());
+    let Ok(state) = b.state.read() else {
+        return generic_error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
+    };
+    let (total, page) = scan_page(
+        state
+            .records()
+            .filter(|r| status.is_none_or(|s| r.status == s))
+            .filter(|r| document.is_none_or(|d| r.document == d)),
+        paging,
+    );
+    let items = page.into_iter().map(|r| {
+        json!({
+            "documentNumber": r.document,
+            "status": r.status.as_str(),
+            "profile": r.profile,
+            "reasons": r.reasons,
+            "attempts": r.attempts,
+            "createdAt": millis(r.created_at),
+            "updatedAt": millis(r.updated_at),
+            "nextStepAt": r.next_due().map(millis),
         })
-        .collect();
-    ok(json!({"configurations": list}))
+    });
+    page_response(req, "customers", paging, total, items, &[])
+}
+
+fn configurations(b: &super::Bankly, req: &Req) -> HttpResponse {
+    let paging = match Paging::from_query(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let all = b.webhooks.configurations();
+    let total = all.len();
+    let (start, end) = paging.bounds(total);
+    let items = all[start..end].iter().map(|c| {
+        json!({
+            "id": c.id,
+            "name": c.name,
+            "context": c.context,
+            "eventName": c.event_name,
+            "uri": c.uri,
+            "publicKey": c.public_key,
+            "createdAt": millis(c.created_at),
+        })
+    });
+    page_response(req, "configurations", paging, total, items, &[])
 }
 
 fn magic_documents(b: &super::Bankly) -> HttpResponse {

@@ -10,9 +10,10 @@
 //!
 //! Every change checks [`Status::can_move_to`] first and leaves the record untouched when refused.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
+use indexmap::IndexMap;
 use rand::RngExt;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -465,7 +466,8 @@ pub enum Refusal {
 /// All registrations, plus an index of the next due step of each.
 #[derive(Debug, Default)]
 pub struct KycState {
-    customers: HashMap<String, Record>,
+    /// In order of first registration, so listings page through them without sorting.
+    customers: IndexMap<String, Record>,
     due: BTreeSet<(DateTime<Utc>, String)>,
 }
 
@@ -476,6 +478,11 @@ impl KycState {
 
     pub fn len(&self) -> usize {
         self.customers.len()
+    }
+
+    /// Every registration, in order of first registration.
+    pub fn records(&self) -> impl Iterator<Item = &Record> {
+        self.customers.values()
     }
 
     pub fn is_empty(&self) -> bool {

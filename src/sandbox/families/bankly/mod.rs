@@ -412,6 +412,9 @@ impl ApiError {
         if let Some(own) = problem.payload_of::<ApiError>() {
             return own.clone();
         }
+        if let Some(refusals) = problem.payload_of::<crate::sandbox::params::Refusals>() {
+            return ApiError::from_refusals(&refusals.0);
+        }
         let (method, path) = ctx
             .req
             .map(|r| (r.method.to_string(), r.path.clone()))
@@ -443,6 +446,15 @@ impl ApiError {
                 format!(
                     "O corpo da requisição excede o limite de {} bytes.",
                     ctx.app.config.max_body_bytes
+                ),
+            ),
+            ProblemKind::HeadersTooLarge => ApiError::new(
+                status,
+                "REQUEST_HEADER_FIELDS_TOO_LARGE",
+                "",
+                format!(
+                    "Cabeçalhos grandes demais: até {} bytes por campo e {} bytes no total.",
+                    ctx.app.config.max_header_bytes, ctx.app.config.max_header_total_bytes
                 ),
             ),
             ProblemKind::Unreadable => {
@@ -531,6 +543,50 @@ impl ApiError {
         error
     }
 
+    /// One `INVALID_PARAMETER` item per refused parameter, `propertyName` naming it, in Bankly's
+    /// words.
+    pub fn from_refusals(refusals: &[crate::sandbox::params::Refusal]) -> ApiError {
+        use crate::sandbox::params::ProblemKind as Kind;
+        let items = refusals
+            .iter()
+            .map(|p| {
+                let message = match p.kind {
+                    Kind::Missing => {
+                        let what = if p.location == ParamLocation::Header {
+                            "Cabeçalho obrigatório"
+                        } else {
+                            "Parâmetro obrigatório"
+                        };
+                        let hint = match p.schema.get("enum").and_then(Value::as_array) {
+                            Some(vs) => format!(
+                                " (valores aceitos: {})",
+                                vs.iter()
+                                    .filter_map(Value::as_str)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                            None => String::new(),
+                        };
+                        format!("{what}: {}{hint}.", p.name)
+                    }
+                    Kind::Invalid => match p.keyword() {
+                        Some(keyword) => validate::message_for(keyword, &p.schema),
+                        None => format!(
+                            "Valor inválido em {}: texto ASCII visível esperado.",
+                            p.name
+                        ),
+                    },
+                };
+                ("INVALID_PARAMETER".to_string(), p.name.clone(), vec![message])
+            })
+            .collect();
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            items,
+            headers: Vec::new(),
+        }
+    }
+
     pub fn render(&self, reference: &str) -> HttpResponse {
         let errors: Vec<Value> = self
             .items
@@ -575,6 +631,7 @@ pub fn code_for(status: StatusCode) -> &'static str {
         415 => "UNSUPPORTED_MEDIA_TYPE",
         422 => "UNPROCESSABLE",
         429 => "TOO_MANY_REQUESTS",
+        431 => "REQUEST_HEADER_FIELDS_TOO_LARGE",
         _ => "INTERNAL_ERROR",
     }
 }

@@ -1,5 +1,6 @@
 //! Consents v3: create (`POST /consents`), read, revoke (`DELETE`).
 //!
+//! Every operation first checks `Accept` (406) and its declared path and header parameters (400).
 //! Creation checks, in this order: client_credentials token with scope `consents` (401/403), JSON
 //! and the request schema (400), the CPF/CNPJ check digits (400), then the business rules of
 //! Consents 3.3.1 (422): PF and PJ permissions together, PJ permissions without `businessEntity`,
@@ -140,7 +141,17 @@ fn unprocessable(app: &App, op: &Operation, code: &str, title: &str, detail: &st
 pub fn create(of: &OpenFinance, call: &Call<'_>) -> Reply {
     let client = call.principal::<String>().cloned().unwrap_or_default();
     let body = call.json()?;
-    Ok(create_consent(of, call.app, call.spec, call.op, call.req, client, body))
+    Ok(declared(
+        call,
+        create_consent(of, call.app, call.spec, call.op, call.req, client, body),
+    ))
+}
+
+/// Whatever the outcome, the headers its response declares (`x-v`, the 204 of a revocation too).
+fn declared(call: &Call<'_>, mut response: HttpResponse) -> HttpResponse {
+    let status = response.status().as_u16();
+    declared_headers(&mut response, call.spec, call.op, status);
+    response
 }
 
 fn create_consent(
@@ -411,7 +422,10 @@ fn consent_id_param<'a>(app: &App, op: &Operation, req: &'a Req) -> Result<&'a s
 
 /// `consentsGetConsentsConsentId`.
 pub fn read(of: &OpenFinance, call: &Call<'_>) -> Reply {
-    Ok(read_consent(of, call.app, call.spec, call.op, call.req))
+    Ok(declared(
+        call,
+        read_consent(of, call.app, call.spec, call.op, call.req),
+    ))
 }
 
 fn read_consent(
@@ -451,7 +465,10 @@ fn read_consent(
 
 /// `consentsDeleteConsentsConsentId`.
 pub fn revoke(of: &OpenFinance, call: &Call<'_>) -> Reply {
-    Ok(revoke_consent(of, call.app, call.spec, call.op, call.req))
+    Ok(declared(
+        call,
+        revoke_consent(of, call.app, call.spec, call.op, call.req),
+    ))
 }
 
 fn revoke_consent(

@@ -10,11 +10,11 @@ use super::state::{CODE_TTL, Code, ConsentStatus, new_secret};
 use crate::br;
 use crate::datagen::{CustomerStatus, MultipleApproval};
 use crate::sandbox::App;
-use crate::sandbox::control::{body_json, error, ok};
+use crate::sandbox::control::{Paging, body_json, error, ok, page_response, scan_page};
 use crate::sandbox::http::{HttpResponse, Req};
 
 pub const INDEX: &[&str] = &[
-    "GET  /sandbox/open-finance/consents",
+    "GET  /sandbox/open-finance/consents?status=&document=&page=&page-size=",
     "POST /sandbox/open-finance/consents/{consentId}/authorise  {\"multipleApproval\": \"PENDING|APPROVED|REJECTED\"} -> {\"code\"}",
     "POST /sandbox/open-finance/consents/{consentId}/reject  (awaiting: the customer refuses; authorised: the institution withdraws it)",
     "POST /sandbox/open-finance/consents/{consentId}/multiple-approval  {\"status\": \"PENDING|APPROVED|REJECTED\"}",
@@ -24,7 +24,7 @@ pub const INDEX: &[&str] = &[
 
 pub fn handle(of: &OpenFinance, app: &App, req: &Req, rest: &[&str]) -> Option<HttpResponse> {
     Some(match (&req.method, rest) {
-        (&Method::GET, ["consents"]) => list_consents(of, app),
+        (&Method::GET, ["consents"]) => list_consents(of, app, req),
         (&Method::POST, ["consents", id, "authorise"]) => authorise(of, app, req, id),
         (&Method::POST, ["consents", id, "reject"]) => reject(of, app, id),
         (&Method::POST, ["consents", id, "multiple-approval"]) => {
@@ -35,29 +35,76 @@ pub fn handle(of: &OpenFinance, app: &App, req: &Req, rest: &[&str]) -> Option<H
     })
 }
 
-/// Every consent with its status as of now: what a support desk would look up.
-fn list_consents(of: &OpenFinance, app: &App) -> HttpResponse {
+/// The consents with their status as of now, in creation order, a page at a time (`page`, `page-size`),
+/// optionally only those in one `status` or of one `document` (the logged user's CPF or the
+/// business entity's CNPJ): what a support desk would look up.
+fn list_consents(of: &OpenFinance, app: &App, req: &Req) -> HttpResponse {
+    let paging = match Paging::from_query(req) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let status = match req.query_param("status") {
+        None => None,
+        Some(s) => match [
+            ConsentStatus::AwaitingAuthorisation,
+            ConsentStatus::Authorised,
+            ConsentStatus::Rejected,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+        {
+            Some(c) => Some(c),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "status must be AWAITING_AUTHORISATION, AUTHORISED or REJECTED, got \"{}\"",
+                        crate::sandbox::params::printable(s)
+                    ),
+                );
+            }
+        },
+    };
+    let document = req.query_param("document").map(br::strip_mask);
     let now = app.clock.now();
     let Ok(state) = of.state.read() else {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
     };
-    let mut consents: Vec<_> = state.consents.values().map(|c| c.at(now)).collect();
-    consents.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
-    let list: Vec<Value> = consents
-        .iter()
-        .map(|c| {
-            json!({
-                "consentId": c.id,
-                "status": c.status.as_str(),
-                "loggedUser": c.logged_user,
-                "businessEntity": c.business_entity,
-                "permissions": c.permissions,
-                "multipleApproval": c.multiple_approval.map(|a| format!("{a:?}").to_uppercase()),
-                "rejection": c.rejection.as_ref().map(|r| json!({"rejectedBy": r.by, "code": r.code})),
-            })
+    // The store keeps consents in creation order: an unfiltered page is a slice of it, a filtered
+    // one a single pass. Nothing but the page is copied.
+    let (total, page) = if status.is_none() && document.is_none() {
+        let (start, end) = paging.bounds(state.consents.len());
+        let page: Vec<_> = state
+            .consents
+            .values()
+            .skip(start)
+            .take(end - start)
+            .collect();
+        (state.consents.len(), page)
+    } else {
+        scan_page(
+            state.consents.values().filter(|c| {
+                status.is_none_or(|s| c.status_at(now).0 == s)
+                    && document.as_deref().is_none_or(|d| {
+                        c.logged_user == d || c.business_entity.as_deref() == Some(d)
+                    })
+            }),
+            paging,
+        )
+    };
+    let items = page.into_iter().map(|stored| {
+        let c = stored.at(now);
+        json!({
+            "consentId": c.id,
+            "status": c.status.as_str(),
+            "loggedUser": c.logged_user,
+            "businessEntity": c.business_entity,
+            "permissions": c.permissions,
+            "multipleApproval": c.multiple_approval.map(|a| format!("{a:?}").to_uppercase()),
+            "rejection": c.rejection.as_ref().map(|r| json!({"rejectedBy": r.by, "code": r.code})),
         })
-        .collect();
-    ok(json!({"count": list.len(), "consents": list}))
+    });
+    page_response(req, "consents", paging, total, items, &[])
 }
 
 fn parse_approval(body: &Value, field: &str) -> Result<Option<MultipleApproval>, HttpResponse> {

@@ -192,6 +192,9 @@ impl Family for OpenFinance {
         for (name, value) in &problem.headers {
             response.headers_mut().insert(name.clone(), value.clone());
         }
+        if let (Some(spec), Some(op)) = (ctx.spec, ctx.op) {
+            consents::declared_headers(&mut response, spec, op, problem.status.as_u16());
+        }
         response
     }
 
@@ -319,6 +322,10 @@ pub fn generic_code(status: StatusCode) -> (&'static str, &'static str) {
         405 => ("METODO_NAO_PERMITIDO", "Método não permitido"),
         406 => ("NAO_ACEITO", "Formato de resposta não suportado"),
         413 => ("CORPO_MUITO_GRANDE", "Corpo da requisição muito grande"),
+        431 => (
+            "CABECALHO_MUITO_GRANDE",
+            "Campos de cabeçalho da requisição muito grandes",
+        ),
         415 => (
             "FORMATO_NAO_SUPORTADO",
             "Formato da requisição não suportado",

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use indexmap::IndexMap;
 
 use crate::datagen::{CustomerStatus, MultipleApproval};
 
@@ -151,7 +152,8 @@ pub struct Refresh {
 
 #[derive(Debug, Default)]
 pub struct State {
-    pub consents: HashMap<String, Consent>,
+    /// In creation order, so listings page through them without sorting.
+    pub consents: IndexMap<String, Consent>,
     pub tokens: HashMap<String, Token>,
     pub codes: HashMap<String, Code>,
     pub refresh_tokens: HashMap<String, Refresh>,
