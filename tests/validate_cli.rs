@@ -308,6 +308,7 @@ paths:
     let report: Value = serde_json::from_str(&bad_out).unwrap();
     assert_eq!(report["findings"][0]["check"], "media");
     assert_eq!(report["findings"][0]["keyword"], "signature");
+}
 
 #[test]
 fn specs_export_writes_every_embedded_document_as_a_loadable_file() {

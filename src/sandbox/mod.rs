@@ -391,4 +391,3 @@ pub fn oversized_headers(headers: &hyper::HeaderMap, one: usize, all: usize) -> 
         )
     })
 }
-

@@ -32,7 +32,7 @@ pub fn error(status: StatusCode, code: &str, description: &str) -> HttpResponse 
     r
 }
 
-/// A pipeline or handler refusal as a token endpoint answers it. RFC 6749 has no 406/415/413: a
+/// A pipeline or handler refusal as a token endpoint answers it. RFC 6749 has no 406 or 415: a
 /// request the endpoint cannot use is `invalid_request` (400).
 pub fn render(problem: &Problem) -> HttpResponse {
     let (status, default_code) = match (&problem.kind, problem.status.as_u16()) {
@@ -45,6 +45,9 @@ pub fn render(problem: &Problem) -> HttpResponse {
         (ProblemKind::Internal, _) | (_, 500..) => {
             (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
         }
+        // Limits of the HTTP layer keep their status (the client must shrink the request), with
+        // the OAuth2 body.
+        (_, 405 | 413 | 431) => (problem.status, "invalid_request"),
         _ => (StatusCode::BAD_REQUEST, "invalid_request"),
     };
     let code = problem

@@ -310,6 +310,10 @@ fn correlation(
             Problem::of(ProblemKind::Correlation, StatusCode::BAD_REQUEST, message).field(name),
         ))
     };
+    // Two lines of the header are no single id to echo: as malformed as a bad value.
+    if req.headers.get_all(&rule.header).iter().nth(1).is_some() {
+        return refuse(format!("{name} was sent more than once; send one id"));
+    }
     match (req.headers.get(&rule.header), param) {
         (None, Some(p)) if p.required => refuse(format!(
             "the {name} header is required (an id the server echoes back)"
@@ -347,12 +351,30 @@ pub fn printable(s: &str) -> String {
     }
 }
 
-/// The media types of the operation's success answers.
-fn answer_media(op: &Operation) -> impl Iterator<Item = &str> {
-    op.responses
+/// The media types the operation answers with: those of its successes, or, when a success has
+/// no body (a 202, a 204), those of everything it declares, errors included — a client that
+/// accepts none of them could not read the answer it gets.
+fn answer_media(op: &Operation) -> Vec<&str> {
+    let success: Vec<&str> = op
+        .responses
         .iter()
         .filter(|r| r.status.starts_with('2'))
         .filter_map(|r| r.content_type.as_deref())
+        .collect();
+    if !success.is_empty() {
+        return success;
+    }
+    let mut all: Vec<&str> = Vec::new();
+    for ct in op
+        .responses
+        .iter()
+        .filter_map(|r| r.content_type.as_deref())
+    {
+        if !all.contains(&ct) {
+            all.push(ct);
+        }
+    }
+    all
 }
 
 /// `Accept` must allow one of the representations the operation answers with (406). A JSON
@@ -364,11 +386,10 @@ fn accept(op: &Operation, req: &Req) -> Result<(), Problem> {
     if accept.is_empty() {
         return Ok(());
     }
-    let mut offered = answer_media(op).peekable();
-    if offered.peek().is_none() {
+    let offered = answer_media(op);
+    if offered.is_empty() {
         return Ok(());
     }
-    let offered: Vec<&str> = offered.collect();
     if offered.iter().any(|m| acceptable(accept, m)) {
         return Ok(());
     }
