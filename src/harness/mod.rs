@@ -4,10 +4,12 @@
 //! - [`target`]: what is checked (embedded sandbox, a URL, or `target.toml`);
 //! - [`world`] and [`steps`]: the scenario state and the step library;
 //! - [`collector`]: cucumber events -> report model;
-//! - [`report`]: the model and its writers.
+//! - [`report`]: the model and its writers;
+//! - [`limits`]: what the harness reads from a target at most (bytes, time).
 
 pub mod client;
 pub mod collector;
+pub mod limits;
 pub mod report;
 pub mod steps;
 pub mod target;
@@ -58,6 +60,8 @@ pub struct CheckOptions {
     /// One line per finished scenario on stderr.
     pub progress: bool,
     pub color: bool,
+    /// Limits from the command line; each one left out comes from `target.toml`, then its default.
+    pub limits: limits::LimitChoices,
 }
 
 impl Default for CheckOptions {
@@ -70,6 +74,7 @@ impl Default for CheckOptions {
             concurrency: 16,
             progress: false,
             color: false,
+            limits: limits::LimitChoices::default(),
         }
     }
 }
@@ -227,6 +232,7 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
                 &Default::default(),
                 Vec::new(),
                 &[(EMBEDDED_HOST.to_string(), addr)],
+                options.limits.over(Default::default()),
             )?;
             embedded = Some(running);
             (
@@ -236,7 +242,12 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
             )
         }
         TargetChoice::Url(url) => {
-            let client = client::HttpClient::new(&Default::default(), Vec::new(), &[])?;
+            let client = client::HttpClient::new(
+                &Default::default(),
+                Vec::new(),
+                &[],
+                options.limits.over(Default::default()),
+            )?;
             let control = detect_control(&client, url).await;
             (Target::sandbox(url, url, control), client, 42)
         }
@@ -247,7 +258,8 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let client = client::HttpClient::new(&file.tls, headers, &[])?;
+            let limits = options.limits.over(file.limits());
+            let client = client::HttpClient::new(&file.tls, headers, &[], limits)?;
             (Target::from_file(file), client, 42)
         }
     };

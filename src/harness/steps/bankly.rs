@@ -596,11 +596,12 @@ impl CheckWorld {
         let headers = vec![("accept".to_string(), "application/json".to_string())];
         match ctx
             .client
-            .send(
+            .send_within(
                 "POST",
                 &url,
                 &headers,
                 Some(("application/x-www-form-urlencoded", form.into_bytes())),
+                self.deadline,
             )
             .await
         {
@@ -847,11 +848,12 @@ impl CheckWorld {
         let url = format!("{control}/bankly/customers/{doc}/kyc");
         match ctx
             .client
-            .send(
+            .send_within(
                 "POST",
                 &url,
                 &[],
                 Some(("application/json", body.into_bytes())),
+                self.deadline,
             )
             .await
         {
@@ -1387,7 +1389,13 @@ async fn status_becomes(w: &mut CheckWorld, seconds: u64, list: String) -> StepR
                 let url = format!("{control}/clock");
                 match ctx
                     .client
-                    .send("POST", &url, &[], Some(("application/json", body)))
+                    .send_within(
+                        "POST",
+                        &url,
+                        &[],
+                        Some(("application/json", body)),
+                        w.deadline,
+                    )
                     .await
                 {
                     Ok(s) if s.status == 200 => moved += step,

@@ -104,11 +104,12 @@ impl CheckWorld {
         let ctx = self.ctx()?;
         Ok(ctx
             .client
-            .send(
+            .send_within(
                 "POST",
                 &ctx.target.token_url,
                 headers,
                 Some(("application/x-www-form-urlencoded", form.into_bytes())),
+                self.deadline,
             )
             .await)
     }
@@ -145,7 +146,12 @@ impl CheckWorld {
                         Ok(())
                     }
                     None => Err(Precondition::Skip(format!(
-                        "the token endpoint {url} answered 200 without an access_token"
+                        "the token endpoint {url} answered 200 without an access_token{}",
+                        self.last
+                            .as_ref()
+                            .and_then(|s| s.json_error.as_ref())
+                            .map(|e| format!(" ({e})"))
+                            .unwrap_or_default()
                     ))),
                 }
             }
@@ -237,11 +243,12 @@ impl CheckWorld {
         let url = format!("{base}{path}");
         match ctx
             .client
-            .send(
+            .send_within(
                 method,
                 &url,
                 &[],
                 Some(("application/json", body.to_string().into_bytes())),
+                self.deadline,
             )
             .await
         {
