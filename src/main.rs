@@ -433,8 +433,8 @@ fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 );
             } else {
                 println!(
-                    "{source}: {} finding(s) against {} {} ({target})",
-                    findings.len(),
+                    "{source}: {} against {} {} ({target})",
+                    finsandbox::spec::judge::count_findings(findings.len()),
                     spec.label(),
                     args.operation
                 );

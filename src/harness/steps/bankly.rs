@@ -1851,8 +1851,8 @@ async fn event_schema(w: &mut CheckWorld) -> StepResult {
         return Ok(());
     };
     let message = format!(
-        "the event body does not match the callback's schema: {} finding(s), first at {} ({}): {}",
-        body_findings.len(),
+        "the event body does not match the callback's schema: {}, first at {} ({}): {}",
+        judge::count_findings(body_findings.len()),
         first.at(),
         first.label(),
         first.message

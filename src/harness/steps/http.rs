@@ -271,8 +271,8 @@ fn check_body_against(w: &mut CheckWorld, op_id: Option<&str>) -> StepResult {
         }
         _ => {
             let message = format!(
-                "the body does not match the schema of {at} ({label}): {} finding(s), first at {} ({}): {}",
-                findings.len(),
+                "the body does not match the schema of {at} ({label}): {}, first at {} ({}): {}",
+                judge::count_findings(findings.len()),
                 first.at(),
                 first.label(),
                 first.message
