@@ -375,6 +375,16 @@ where
         format_seconds(limits.request_timeout)
     );
     match read.problem(cap, &time_limit) {
+        // Whoever reads the delivery parses it: one too dense for a tree is refused here.
+        None if json_values_upper_bound(&read.bytes) > limits.max_json_values() => Err(Refusal {
+            status: 413,
+            message: format!(
+                "the body holds up to {} JSON values, more than the harness parses ({} with a {} limit, --max-response-bytes)",
+                json_values_upper_bound(&read.bytes),
+                limits.max_json_values(),
+                format_bytes(cap)
+            ),
+        }),
         None => Ok(read.bytes),
         Some(message) => Err(Refusal {
             status: match read.end {
@@ -530,6 +540,46 @@ mod tests {
         assert_eq!(
             LimitChoices::default().over(LimitChoices::default()),
             Limits::default()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_to_a_harness_listener_is_refused_past_each_limit() {
+        let limits = Limits {
+            max_response_bytes: 64 * 1024,
+            ..Limits::default()
+        };
+        let headers = HeaderMap::new();
+        let ok = Full::new(Bytes::from_static(br#"{"eventName": "X"}"#));
+        assert!(read_request(&headers, ok, &limits).await.is_ok());
+        let big = Full::new(Bytes::from(vec![b' '; 64 * 1024 + 1]));
+        assert_eq!(
+            read_request(&headers, big, &limits)
+                .await
+                .unwrap_err()
+                .status,
+            413
+        );
+        // 10 000 values in 20 KB: within the bytes, past the 4096 values of a 64 KiB cap.
+        let dense = Full::new(Bytes::from(format!("[{}0]", "0,".repeat(9_999))));
+        let refusal = read_request(&headers, dense, &limits).await.unwrap_err();
+        assert_eq!(refusal.status, 413);
+        assert!(
+            refusal
+                .message
+                .contains("more than the harness parses (4096"),
+            "{}",
+            refusal.message
+        );
+        let mut long = HeaderMap::new();
+        long.insert("x-padding", "p".repeat(70 * 1024).parse().unwrap());
+        let small = Full::new(Bytes::from_static(b"{}"));
+        assert_eq!(
+            read_request(&long, small, &limits)
+                .await
+                .unwrap_err()
+                .status,
+            431
         );
     }
 
