@@ -466,11 +466,26 @@ async fn a_body_wrong_thousands_of_times_keeps_a_hundred_findings() {
     assert!(
         failure
             .message
-            .contains("100 finding(s) or more, first at /errors (maxItems)"),
+            .contains("100 finding(s) or more, first at /errors (schema:maxItems)"),
         "{}",
         failure.message
     );
     assert_eq!(failure.findings.len(), 100);
+}
+
+#[tokio::test]
+async fn a_body_too_dense_to_parse_is_not_judged() {
+    // 10 000 values in 20 KB: within the 64 KiB cap, past its 4096 JSON values.
+    let (sandbox, proxy) =
+        sandbox_with_bodies(|_| Bytes::from(format!("[{}0]", "0,".repeat(9_999)))).await;
+    let (report, _) = check(format!("http://{}", proxy.addr), patient_limits()).await;
+    drop(proxy);
+    sandbox.stop().await;
+    let msg = common::failure_of(&report, "without a token matches ResponseError");
+    assert!(
+        msg.contains("the body of HTTP 401 is not judged: the body holds up to 10001 JSON values, more than the harness parses (4096 with a 64 KiB limit, --max-response-bytes)"),
+        "{msg}"
+    );
 }
 
 /// Pads a JSON body with trailing spaces (still the same JSON) to exactly `n` bytes.
