@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use finsandbox::harness::limits as harness_limits;
 use finsandbox::sandbox::families::PLUGINS;
 use finsandbox::sandbox::family::FamilyOptions;
 use finsandbox::sandbox::{self, SandboxConfig};
@@ -175,6 +176,19 @@ struct CheckArgs {
     /// Scenarios run at once.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
+    /// Largest response body (and response head, and webhook delivery) read from the target, in
+    /// bytes or with a unit (16MiB, 512KiB); past it the step fails. [default: 16MiB, or
+    /// max-response-bytes in target.toml]
+    #[arg(long, value_name = "BYTES", value_parser = harness_limits::parse_bytes)]
+    max_response_bytes: Option<u64>,
+    /// Seconds one request may take, its whole body included. [default: 30, or timeout in
+    /// target.toml]
+    #[arg(long, value_name = "SECONDS", value_parser = harness_limits::parse_seconds)]
+    timeout: Option<std::time::Duration>,
+    /// Seconds one scenario may take; its requests stop there. [default: 120, or
+    /// scenario-timeout in target.toml]
+    #[arg(long, value_name = "SECONDS", value_parser = harness_limits::parse_seconds)]
+    scenario_timeout: Option<std::time::Duration>,
     /// Seed of the embedded sandbox.
     #[arg(long, default_value_t = 42, env = "FINSANDBOX_SEED")]
     seed: u64,
@@ -330,6 +344,11 @@ async fn check(args: CheckArgs, matches: Option<&ArgMatches>) -> anyhow::Result<
         progress: true,
         color,
         resolve: args.resolve.clone(),
+        limits: harness_limits::LimitChoices {
+            max_response_bytes: args.max_response_bytes,
+            request_timeout: args.timeout,
+            scenario_timeout: args.scenario_timeout,
+        },
     };
     // Waivers are read before running so a broken file fails fast.
     let waivers = match &args.waivers {
@@ -435,8 +454,8 @@ fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 );
             } else {
                 println!(
-                    "{source}: {} finding(s) against {} {} ({target})",
-                    findings.len(),
+                    "{source}: {} against {} {} ({target})",
+                    finsandbox::spec::judge::count_findings(findings.len()),
                     spec.label(),
                     args.operation
                 );

@@ -1,20 +1,22 @@
 //! The harness's HTTP client: every exchange is kept whole (request and response, headers and
-//! bodies) so a failing step can show the evidence it judged.
+//! bodies) so a failing step can show the evidence it judged. What it reads from a target is
+//! bounded by the run's [`Limits`]: bytes of the head and the body, time per request and per
+//! scenario.
 
 use std::time::Duration;
 
 use serde_json::Value;
+use tokio::time::Instant;
 
+use super::limits::{self, EVIDENCE_BYTES, Limits};
 use super::report::{Exchange, HttpRequestRecord, HttpResponseRecord};
 use super::target::TlsConfig;
-
-/// Bodies beyond this are cut in evidence; reports stay readable and bounded.
-const EVIDENCE_LIMIT: usize = 64 * 1024;
 
 #[derive(Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
     extra_headers: Vec<(String, String)>,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -34,9 +36,29 @@ pub struct Sent {
     pub body: bytes::Bytes,
     pub text: String,
     pub json: Option<Value>,
+    /// Why the body was not read as JSON, when it was not.
+    pub json_error: Option<JsonProblem>,
     pub exchange: Exchange,
     /// Request headers as sent (for the echo checks).
     pub request_headers: Vec<(String, String)>,
+}
+
+/// Why a body was not read as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonProblem {
+    /// It is not JSON: not UTF-8, empty, or a syntax error.
+    Invalid(String),
+    /// It may be JSON, but holds more values than the harness builds a tree of: nothing in the
+    /// harness should parse it (a judge given these bytes would build the tree anyway).
+    TooManyValues(String),
+}
+
+impl std::fmt::Display for JsonProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JsonProblem::Invalid(m) | JsonProblem::TooManyValues(m) => f.write_str(m),
+        }
+    }
 }
 
 impl Sent {
@@ -70,10 +92,10 @@ pub fn url_path(url: &str) -> String {
 }
 
 fn clip(s: &str) -> String {
-    if s.len() <= EVIDENCE_LIMIT {
+    if s.len() <= EVIDENCE_BYTES {
         return s.to_string();
     }
-    let mut end = EVIDENCE_LIMIT;
+    let mut end = EVIDENCE_BYTES;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
@@ -95,13 +117,15 @@ impl HttpClient {
         tls: &TlsConfig,
         extra_headers: Vec<(String, String)>,
         resolve: &[(String, std::net::SocketAddr)],
+        limits: Limits,
     ) -> Result<HttpClient, ClientError> {
         // reqwest is built without a bundled crypto provider: ring is installed once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        // No reqwest timeout: `send_within` keeps its own deadline, so it can tell a target that
+        // never answered from one whose body stalled, and keep what arrived as evidence.
         let mut builder = reqwest::Client::builder()
             .no_proxy()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(limits.request_timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none());
         for (host, addr) in resolve {
             builder = builder.resolve(host, *addr);
@@ -136,17 +160,36 @@ impl HttpClient {
         Ok(HttpClient {
             inner,
             extra_headers,
+            limits,
         })
     }
 
-    /// Sends a request and reads the whole answer. Transport failures come back as `Err` with the
-    /// request that failed, for the report.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Sends a request and reads the whole answer within the run's limits. Transport failures,
+    /// and answers past a limit, come back as `Err` with a message and the evidence (the request,
+    /// and what arrived of the response).
     pub async fn send(
         &self,
         method: &str,
         url: &str,
         headers: &[(String, String)],
         body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Sent, (String, Exchange)> {
+        self.send_within(method, url, headers, body, None).await
+    }
+
+    /// [`Self::send`] that also ends at `scenario_deadline`, when that comes before the request's
+    /// own time limit.
+    pub async fn send_within(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<(&str, Vec<u8>)>,
+        scenario_deadline: Option<Instant>,
     ) -> Result<Sent, (String, Exchange)> {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let mut all_headers: Vec<(String, String)> = self.extra_headers.clone();
@@ -171,20 +214,57 @@ impl HttpClient {
             headers: all_headers.clone(),
             body: body_text,
         };
-        let response = match req.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                let message = describe_transport_error(&e);
-                return Err((
-                    message,
-                    Exchange {
-                        request,
-                        response: None,
-                    },
-                ));
+        let unanswered = |message: String, request: HttpRequestRecord| {
+            Err((
+                message,
+                Exchange {
+                    request,
+                    response: None,
+                },
+            ))
+        };
+
+        let limit = Deadline::new(&self.limits, scenario_deadline);
+        if limit.scenario_over() {
+            return unanswered(
+                format!(
+                    "not sent: the scenario has used up its time limit of {} (--scenario-timeout)",
+                    limits::format_seconds(self.limits.scenario_timeout)
+                ),
+                request,
+            );
+        }
+        let response = match tokio::time::timeout_at(limit.at, req.send()).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return unanswered(describe_transport_error(&e), request),
+            Err(_) => {
+                return unanswered(
+                    format!("the target did not answer within {}", limit.describe()),
+                    request,
+                );
             }
         };
         let status = response.status().as_u16();
+        let cap = self.limits.max_response_bytes;
+        let head = limits::head_size(response.headers());
+        if head > cap {
+            return Err((
+                format!(
+                    "the response headers are larger than {} (limit {}, --max-response-bytes): {head} bytes",
+                    limits::format_bytes(cap),
+                    limits::format_bytes(cap),
+                ),
+                Exchange {
+                    request,
+                    response: Some(HttpResponseRecord {
+                        status,
+                        headers: limits::head_evidence(response.headers()),
+                        body: None,
+                    }),
+                },
+            ));
+        }
+        // Every field for the checks (the head is within the cap), a readable share for reports.
         let headers: Vec<(String, String)> = response
             .headers()
             .iter()
@@ -195,26 +275,31 @@ impl HttpClient {
                 )
             })
             .collect();
-        // Bytes first: the judge's media check needs them unaltered (a PNG is not UTF-8).
-        let body = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => {
-                return Err((
-                    format!("the response body could not be read: {e}"),
-                    Exchange {
-                        request,
-                        response: None,
-                    },
-                ));
-            }
-        };
-        let text = String::from_utf8_lossy(&body).into_owned();
-        let json = serde_json::from_str(&text).ok();
+        let evidence_headers = limits::head_evidence(response.headers());
+        let read = limits::read_body(reqwest::Body::from(response), cap, Some(limit.at)).await;
+        if let Some(problem) = read.problem(cap, &limit.describe()) {
+            let start = String::from_utf8_lossy(&read.bytes);
+            return Err((
+                problem,
+                Exchange {
+                    request,
+                    response: Some(HttpResponseRecord {
+                        status,
+                        headers: evidence_headers,
+                        body: (!start.is_empty()).then(|| clip(&start)),
+                    }),
+                },
+            ));
+        }
+        // Bytes kept as they came: the judge's media check needs them unaltered (a PNG is not
+        // UTF-8).
+        let body = read.bytes;
+        let (text, json, json_error) = decode(&body, &self.limits);
         let exchange = Exchange {
             request,
             response: Some(HttpResponseRecord {
                 status,
-                headers: headers.clone(),
+                headers: evidence_headers,
                 body: (!text.is_empty()).then(|| clip(&text)),
             }),
         };
@@ -226,25 +311,100 @@ impl HttpClient {
             body,
             text,
             json,
+            json_error,
             exchange,
             request_headers: all_headers,
         })
     }
 }
 
+/// When a request must be over: its own time limit, or the scenario's when that comes first.
+struct Deadline {
+    at: Instant,
+    request_timeout: Duration,
+    scenario: Option<(Instant, Duration)>,
+}
+
+impl Deadline {
+    fn new(limits: &Limits, scenario_deadline: Option<Instant>) -> Deadline {
+        let own = Instant::now() + limits.request_timeout;
+        let scenario = scenario_deadline
+            .filter(|s| *s < own)
+            .map(|s| (s, limits.scenario_timeout));
+        Deadline {
+            at: scenario.map(|(s, _)| s).unwrap_or(own),
+            request_timeout: limits.request_timeout,
+            scenario,
+        }
+    }
+
+    fn scenario_over(&self) -> bool {
+        self.scenario.is_some_and(|(s, _)| s <= Instant::now())
+    }
+
+    /// The limit that applies, as a user would change it.
+    fn describe(&self) -> String {
+        match self.scenario {
+            Some((_, whole)) => format!(
+                "{}, the time limit of the scenario (--scenario-timeout)",
+                limits::format_seconds(whole)
+            ),
+            None => format!(
+                "{}, the time limit of one request (--timeout)",
+                limits::format_seconds(self.request_timeout)
+            ),
+        }
+    }
+}
+
+/// The body as text (lossy when it is not UTF-8) and as JSON when it is JSON, refusing to build a
+/// tree much larger than the byte cap.
+fn decode(bytes: &[u8], limits: &Limits) -> (String, Option<Value>, Option<JsonProblem>) {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t.to_owned(),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let error = format!("the body is not valid UTF-8 (first invalid byte at offset {at})");
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            return (text, None, Some(JsonProblem::Invalid(error)));
+        }
+    };
+    if text.trim().is_empty() {
+        return (
+            text,
+            None,
+            Some(JsonProblem::Invalid("the body is empty".into())),
+        );
+    }
+    let values = limits::json_values_upper_bound(text.as_bytes());
+    if values > limits.max_json_values() {
+        let error = format!(
+            "the body holds up to {values} JSON values, more than the harness parses ({} with a {} limit, --max-response-bytes)",
+            limits.max_json_values(),
+            limits::format_bytes(limits.max_response_bytes)
+        );
+        return (text, None, Some(JsonProblem::TooManyValues(error)));
+    }
+    match serde_json::from_str(&text) {
+        Ok(v) => (text, Some(v), None),
+        Err(e) => (
+            text,
+            None,
+            Some(JsonProblem::Invalid(format!("invalid JSON: {e}"))),
+        ),
+    }
+}
+
 fn describe_transport_error(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "the target did not answer in time (30 s)".into();
-    }
     if e.is_connect() {
-        return format!("cannot connect to the target: {e}");
+        return format!("cannot connect to the target: {}", limits::error_chain(e));
     }
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
+    let message = limits::error_chain(e);
+    // hyper's own cap on a response head (about 400 KiB or 100 fields) is reached before ours.
+    if message.contains("message head is too large") {
+        return format!(
+            "the response headers are too large for the harness (over 100 fields or about 400 KiB): {message}"
+        );
     }
     message
 }
@@ -261,8 +421,55 @@ mod tests {
     }
 
     #[test]
+    fn bodies_are_decoded_with_the_reason_they_are_not_json() {
+        let limits = Limits::default();
+        let (_, json, err) = decode(br#"{"data": [1, 2]}"#, &limits);
+        assert_eq!(json, Some(serde_json::json!({"data": [1, 2]})));
+        assert_eq!(err, None);
+        let (text, json, err) = decode(b"{\"a\": \"\xff\"}", &limits);
+        assert!(json.is_none() && text.contains('\u{fffd}'));
+        assert_eq!(
+            err,
+            Some(JsonProblem::Invalid(
+                "the body is not valid UTF-8 (first invalid byte at offset 7)".into()
+            ))
+        );
+        let (_, _, err) = decode(b"{\"a\": ", &limits);
+        assert!(
+            err.unwrap()
+                .to_string()
+                .starts_with("invalid JSON: EOF while parsing")
+        );
+    }
+
+    #[test]
+    fn dense_json_is_not_parsed_past_the_value_limit() {
+        let limits = Limits {
+            max_response_bytes: 64 * 1024,
+            ..Limits::default()
+        };
+        // 4096 values are allowed at 64 KiB; a 20 KB array of zeros holds 10 000 (counted as 10 001).
+        let dense = format!("[{}0]", "0,".repeat(9_999));
+        let (_, json, err) = decode(dense.as_bytes(), &limits);
+        assert!(json.is_none());
+        let Some(JsonProblem::TooManyValues(err)) = err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            err.contains("holds up to 10001 JSON values, more than the harness parses (4096 with a 64 KiB limit"),
+            "{err}"
+        );
+        // The same number of values with room for them in the cap is parsed.
+        let roomy = Limits {
+            max_response_bytes: 16 * 10_001,
+            ..Limits::default()
+        };
+        assert!(decode(dense.as_bytes(), &roomy).1.is_some());
+    }
+
+    #[test]
     fn long_bodies_are_clipped_on_a_char_boundary() {
-        let s = "é".repeat(EVIDENCE_LIMIT);
+        let s = "é".repeat(EVIDENCE_BYTES);
         let c = clip(&s);
         assert!(c.len() < s.len());
         assert!(c.ends_with("bytes in all)"));

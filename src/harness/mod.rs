@@ -4,10 +4,12 @@
 //! - [`target`]: what is checked (embedded sandbox, a URL, or `target.toml`);
 //! - [`world`] and [`steps`]: the scenario state and the step library;
 //! - [`collector`]: cucumber events -> report model;
-//! - [`report`]: the model and its writers.
+//! - [`report`]: the model and its writers;
+//! - [`limits`]: what the harness reads from a target at most (bytes, time).
 
 pub mod client;
 pub mod collector;
+pub mod limits;
 pub mod report;
 pub mod steps;
 pub mod target;
@@ -61,6 +63,8 @@ pub struct CheckOptions {
     pub color: bool,
     /// Host names resolved by the harness itself (`--resolve HOST:PORT:ADDR`, like curl's).
     pub resolve: Vec<(String, std::net::SocketAddr)>,
+    /// Limits from the command line; each one left out comes from `target.toml`, then its default.
+    pub limits: limits::LimitChoices,
 }
 
 impl Default for CheckOptions {
@@ -74,6 +78,7 @@ impl Default for CheckOptions {
             progress: false,
             color: false,
             resolve: Vec::new(),
+            limits: limits::LimitChoices::default(),
         }
     }
 }
@@ -296,7 +301,12 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
             let base = format!("http://{EMBEDDED_HOST}:{}", addr.port());
             pins.retain(|(h, _)| !h.eq_ignore_ascii_case(EMBEDDED_HOST));
             pins.push((EMBEDDED_HOST.to_string(), addr));
-            let client = client::HttpClient::new(&Default::default(), Vec::new(), &pins)?;
+            let client = client::HttpClient::new(
+                &Default::default(),
+                Vec::new(),
+                &pins,
+                options.limits.over(Default::default()),
+            )?;
             embedded = Some(running);
             (
                 Target::sandbox("embedded sandbox", &base, true),
@@ -305,7 +315,12 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
             )
         }
         TargetChoice::Url(url) => {
-            let probe = client::HttpClient::new(&Default::default(), Vec::new(), &pins)?;
+            let probe = client::HttpClient::new(
+                &Default::default(),
+                Vec::new(),
+                &pins,
+                options.limits.over(Default::default()),
+            )?;
             let index = control_index(&probe, url).await;
             let named = match &index {
                 Some(i) => published_base(url, i, &pins).await,
@@ -318,7 +333,12 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
                     );
                     pins.retain(|(h, _)| !h.eq_ignore_ascii_case(&pin.0));
                     pins.push(pin);
-                    let client = client::HttpClient::new(&Default::default(), Vec::new(), &pins)?;
+                    let client = client::HttpClient::new(
+                        &Default::default(),
+                        Vec::new(),
+                        &pins,
+                        options.limits.over(Default::default()),
+                    )?;
                     (Target::sandbox(url, &base, true), client, 42)
                 }
                 None => (Target::sandbox(url, url, index.is_some()), probe, 42),
@@ -331,7 +351,8 @@ pub async fn run(options: &CheckOptions) -> Result<RunReport, CheckError> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let client = client::HttpClient::new(&file.tls, headers, &pins)?;
+            let limits = options.limits.over(file.limits());
+            let client = client::HttpClient::new(&file.tls, headers, &pins, limits)?;
             (Target::from_file(file), client, 42)
         }
     };

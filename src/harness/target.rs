@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::limits::{self, LimitChoices};
+
 /// `target.toml`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -29,6 +31,68 @@ pub struct TargetFile {
     pub bankly: BanklyTarget,
     /// The sandbox control API, when the target has one (detected at `<base_url>/sandbox` otherwise).
     pub control_url: Option<String>,
+    /// Largest response body (and response head) read from the target: bytes, or `"16MiB"`.
+    pub max_response_bytes: Option<ByteCount>,
+    /// Seconds one request may take, its body included.
+    pub timeout: Option<Seconds>,
+    /// Seconds one scenario may take, every step of it.
+    pub scenario_timeout: Option<Seconds>,
+}
+
+/// A byte count in `target.toml`: an integer, or a string with a unit (`"16MiB"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteCount(pub u64);
+
+impl<'de> Deserialize<'de> for ByteCount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = ByteCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of bytes, such as 16777216 or \"16MiB\"")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ByteCount, E> {
+                limits::parse_bytes(&v.to_string())
+                    .map(ByteCount)
+                    .map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ByteCount, E> {
+                limits::parse_bytes(&v.to_string())
+                    .map(ByteCount)
+                    .map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ByteCount, E> {
+                limits::parse_bytes(v).map(ByteCount).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// A positive number of seconds in `target.toml` (`30`, `2.5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub std::time::Duration);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Seconds;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of seconds, such as 30 or 2.5")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Seconds, E> {
+                limits::seconds(v as f64).map(Seconds).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Seconds, E> {
+                limits::seconds(v as f64).map(Seconds).map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Seconds, E> {
+                limits::seconds(v).map(Seconds).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -95,6 +159,15 @@ pub enum TargetError {
 }
 
 impl TargetFile {
+    /// The limits this file sets (`max-response-bytes`, `timeout`, `scenario-timeout`).
+    pub fn limits(&self) -> LimitChoices {
+        LimitChoices {
+            max_response_bytes: self.max_response_bytes.map(|b| b.0),
+            request_timeout: self.timeout.map(|s| s.0),
+            scenario_timeout: self.scenario_timeout.map(|s| s.0),
+        }
+    }
+
     pub fn load(path: &Path) -> Result<TargetFile, TargetError> {
         let text = std::fs::read_to_string(path).map_err(|e| TargetError::Read {
             path: path.display().to_string(),
@@ -234,6 +307,34 @@ authorised = "abc"
         assert_eq!(t.configured_token("personal", "authorised"), Some("abc"));
         assert_eq!(t.configured_token("business", "authorised"), None);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn limits_are_read_with_units_and_refused_when_nonsense() {
+        let file: TargetFile = toml::from_str(
+            "base-url = \"http://x.example\"\nmax-response-bytes = \"1MiB\"\ntimeout = 2.5\nscenario-timeout = 60\n",
+        )
+        .unwrap();
+        let l = file.limits();
+        assert_eq!(l.max_response_bytes, Some(1 << 20));
+        assert_eq!(
+            l.request_timeout,
+            Some(std::time::Duration::from_millis(2500))
+        );
+        assert_eq!(l.scenario_timeout, Some(std::time::Duration::from_secs(60)));
+        let n: TargetFile = toml::from_str("max-response-bytes = 4096").unwrap();
+        assert_eq!(n.limits().max_response_bytes, Some(4096));
+        for bad in [
+            "timeout = 0",
+            "timeout = -3",
+            "timeout = \"30\"",
+            "max-response-bytes = 0",
+            "max-response-bytes = \"lots\"",
+        ] {
+            let err = toml::from_str::<TargetFile>(bad).unwrap_err().to_string();
+            let key = bad.split(' ').next().unwrap();
+            assert!(err.contains(key), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub struct CheckWorld {
     pub pages: Vec<Sent>,
     /// Details of the step that failed (message, expected/actual, findings, evidence).
     pub failure: Option<Failure>,
+    /// When the scenario's time is up (`--scenario-timeout`): no request of it runs past this.
+    pub deadline: Option<tokio::time::Instant>,
     /// Bankly: scopes of the current token, registered webhook receiver and so on.
     pub bankly: super::steps::bankly::BanklyState,
 }
@@ -86,7 +88,6 @@ impl CheckWorld {
             .map(|c| c.scenarios.fetch_add(1, Ordering::Relaxed))
             .unwrap_or(0);
         CheckWorld {
-            ctx,
             scenario_no,
             token: None,
             client_token: None,
@@ -97,6 +98,10 @@ impl CheckWorld {
             last: None,
             pages: Vec::new(),
             failure: None,
+            deadline: ctx
+                .as_ref()
+                .map(|c| tokio::time::Instant::now() + c.client.limits().scenario_timeout),
+            ctx,
             bankly: Default::default(),
         }
     }

@@ -18,7 +18,8 @@
 //! | `one-is-main` | a list of items with `isMain` has exactly one main item |
 //! | each rule of [`super::rules::RULES`] | the conditional fields of the data dictionaries |
 //!
-//! Validators are compiled when a spec is loaded; judging never compiles a schema or a regex.
+//! Validators are compiled when a spec is loaded; judging never compiles a schema or a regex. A
+//! judgment reports at most [`MAX_FINDINGS`] schema and semantic findings.
 
 pub mod media;
 pub(crate) mod semantic;
@@ -30,6 +31,20 @@ use serde_json::Value;
 
 use super::validate::SchemaValidator;
 use super::{HeaderSpec, Operation, RequestBodySpec, ResponseSpec};
+
+/// Schema and semantic findings one judgment reports at most. A body wrong a million times over
+/// (what the harness gets from a hostile target) is understood from its first hundred; a million
+/// would take the judge's time, the caller's memory and the reports' size with them.
+pub const MAX_FINDINGS: usize = 100;
+
+/// "12 finding(s)", or "100 finding(s) or more" when a judgment stopped at [`MAX_FINDINGS`].
+pub fn count_findings(n: usize) -> String {
+    if n >= MAX_FINDINGS {
+        format!("{n} finding(s) or more")
+    } else {
+        format!("{n} finding(s)")
+    }
+}
 
 /// One thing wrong, found by one named check at one place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -306,7 +321,7 @@ pub fn judge_payload<H: Headers + ?Sized>(
 /// Judges a JSON value against a compiled schema: `schema` and every semantic rule. What a
 /// caller holding a schema of its own (a callback payload, a request body already parsed) uses.
 pub fn judge_value(validator: &SchemaValidator, value: &Value) -> Vec<Finding> {
-    validator.findings(value)
+    validator.findings_up_to(value, MAX_FINDINGS)
 }
 
 /// Whether a media type (with or without parameters) is JSON: `application/json` or `+json`.
@@ -522,7 +537,7 @@ fn judge_content(
         }
     };
     if let Some(v) = validator {
-        out.extend(v.findings(&value));
+        out.extend(v.findings_up_to(&value, MAX_FINDINGS));
     }
 }
 

@@ -74,34 +74,68 @@ impl SchemaValidator {
     pub fn schema_findings(&self, body: &Value) -> Vec<Finding> {
         self.validator
             .iter_errors(body)
-            .map(|e| {
-                let full = e.to_string();
-                // A wrong type on a whole array or object would quote all of it: say what is wrong
-                // and quote only the start.
-                let message = if full.chars().count() > MESSAGE_LIMIT {
-                    let preview: String = e.instance().to_string().chars().take(60).collect();
-                    format!("{} (value: {preview}…)", e.masked())
-                } else {
-                    full
-                };
-                Check::Schema.finding(e.instance_path().as_str(), e.kind().keyword(), message)
-            })
+            .map(|e| schema_finding(&e))
             .collect()
     }
 
     /// The `schema` check followed by every semantic rule (check digits, dates, `isMain`,
     /// conditional fields).
     pub fn findings(&self, body: &Value) -> Vec<Finding> {
-        let mut out = self.schema_findings(body);
-        semantic::findings(&self.schema, body, &mut out);
+        self.findings_up_to(body, usize::MAX)
+    }
+
+    /// The first `max` of [`Self::findings`]. The validator yields its errors lazily and the
+    /// semantic walk stops at `max`, so a body wrong a million times over costs `max` findings.
+    pub fn findings_up_to(&self, body: &Value, max: usize) -> Vec<Finding> {
+        let mut out: Vec<Finding> = self
+            .validator
+            .iter_errors(body)
+            .take(max)
+            .map(|e| schema_finding(&e))
+            .collect();
+        semantic::findings_up_to(&self.schema, body, &mut out, max);
         out
     }
+}
+
+fn schema_finding(e: &jsonschema::ValidationError<'_>) -> Finding {
+    let full = e.to_string();
+    // A wrong type on a whole array or object would quote all of it: say what is wrong and quote
+    // only the start.
+    let message = if full.chars().count() > MESSAGE_LIMIT {
+        let preview: String = e.instance().to_string().chars().take(60).collect();
+        format!("{} (value: {preview}…)", e.masked())
+    } else {
+        full
+    };
+    Check::Schema.finding(e.instance_path().as_str(), e.kind().keyword(), message)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn findings_stop_at_the_limit_however_wrong_the_body_is() {
+        let v = SchemaValidator::compile(&json!({
+            "type": "array",
+            "items": {"type": "object"}
+        }))
+        .unwrap();
+        let body = Value::Array(vec![json!(0); 200_000]);
+        let started = std::time::Instant::now();
+        let f = v.findings_up_to(&body, 100);
+        assert_eq!(f.len(), 100);
+        assert_eq!(f[99].pointer, "/99");
+        // Lazily: a fraction of what judging 200 000 errors takes.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(v.findings_up_to(&json!([{}]), 100), vec![]);
+    }
 
     fn person_schema() -> Value {
         json!({

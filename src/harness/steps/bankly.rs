@@ -21,7 +21,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use cucumber::{given, then, when};
 use hmac::{Hmac, Mac};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
@@ -30,6 +30,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use super::super::client::Sent;
+use super::super::limits::{self, Limits};
 use super::super::report::Finding;
 use super::super::world::{CheckWorld, RunContext, StepFail, StepResult};
 use super::{Auth, split_list};
@@ -391,6 +392,9 @@ impl Delivery {
 }
 
 /// A webhook receiver on a free loopback port that answers 200 to everything and keeps what it got.
+/// What it accepts is bounded like the client's reads ([`limits::read_request`]): each request's
+/// head and body, and all it keeps, within the byte cap; a refused delivery gets 413 (or 431, 408)
+/// and is remembered for the failure message.
 /// It stops when dropped (with the scenario's World): the accept loop ends and the connections still
 /// open are aborted, so no scenario leaves a listener behind.
 #[derive(Debug)]
@@ -400,16 +404,19 @@ pub struct Receiver {
     pub url: String,
     path: String,
     deliveries: Arc<Mutex<Vec<Delivery>>>,
+    refused: Arc<Mutex<Vec<String>>>,
     stop: Option<oneshot::Sender<()>>,
 }
 
 impl Receiver {
-    pub async fn start() -> std::io::Result<Receiver> {
+    pub async fn start(limits: Limits) -> std::io::Result<Receiver> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let path = format!("/finsandbox-harness/{}", uuid::Uuid::new_v4());
         let deliveries: Arc<Mutex<Vec<Delivery>>> = Arc::default();
+        let refused: Arc<Mutex<Vec<String>>> = Arc::default();
         let log = Arc::clone(&deliveries);
+        let refusals = Arc::clone(&refused);
         let (stop, mut stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let mut connections = JoinSet::new();
@@ -420,12 +427,28 @@ impl Receiver {
                     accepted = listener.accept() => {
                         let Ok((stream, _)) = accepted else { continue };
                         let log = Arc::clone(&log);
+                        let refusals = Arc::clone(&refusals);
                         connections.spawn(async move {
                             let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                                 let log = Arc::clone(&log);
+                                let refusals = Arc::clone(&refusals);
                                 async move {
                                     let (parts, body) = req.into_parts();
-                                    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                                    let accepted = limits::read_request(&parts.headers, body, &limits)
+                                        .await
+                                        .and_then(|body| keep_within(&log, body, limits.max_response_bytes));
+                                    let body = match accepted {
+                                        Ok(body) => body,
+                                        Err(refusal) => {
+                                            if let Ok(mut r) = refusals.lock() {
+                                                r.push(refusal.message.clone());
+                                            }
+                                            let mut answer = hyper::Response::new(Full::new(Bytes::from(refusal.message)));
+                                            *answer.status_mut() = hyper::StatusCode::from_u16(refusal.status)
+                                                .unwrap_or(hyper::StatusCode::PAYLOAD_TOO_LARGE);
+                                            return Ok::<_, Infallible>(answer);
+                                        }
+                                    };
                                     let headers = parts
                                         .headers
                                         .iter()
@@ -438,6 +461,7 @@ impl Receiver {
                                 }
                             });
                             let _ = hyper::server::conn::http1::Builder::new()
+                                .max_buf_size(limits::head_buffer(limits.max_response_bytes))
                                 .serve_connection(TokioIo::new(stream), service)
                                 .await;
                         });
@@ -453,8 +477,14 @@ impl Receiver {
             url: format!("http://{addr}{path}"),
             path,
             deliveries,
+            refused,
             stop: Some(stop),
         })
+    }
+
+    /// Why deliveries were refused (too large, too slow), in the order they came.
+    pub fn refusals(&self) -> Vec<String> {
+        self.refused.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
     /// Everything delivered to this receiver's own path so far.
@@ -487,6 +517,31 @@ impl Drop for Receiver {
             let _ = stop.send(());
         }
     }
+}
+
+/// Refuses a body that would take what the receiver keeps past `cap`: a sender that never stops
+/// delivering cannot grow the scenario's memory without bound.
+fn keep_within(
+    log: &Mutex<Vec<Delivery>>,
+    body: Bytes,
+    cap: u64,
+) -> Result<Bytes, limits::Refusal> {
+    let kept: u64 = log
+        .lock()
+        .map(|l| l.iter().map(|d| d.body.len() as u64).sum())
+        .unwrap_or(0);
+    if kept + body.len() as u64 > cap {
+        return Err(limits::Refusal {
+            status: 413,
+            message: format!(
+                "the receiver already keeps {} of deliveries; this one ({}) would pass the limit of {} (--max-response-bytes)",
+                limits::format_bytes(kept),
+                limits::format_bytes(body.len() as u64),
+                limits::format_bytes(cap)
+            ),
+        });
+    }
+    Ok(body)
 }
 
 /// The customer-event callback of the loaded Bankly spec: its body schema and header parameters.
@@ -609,11 +664,12 @@ impl CheckWorld {
         let headers = vec![("accept".to_string(), "application/json".to_string())];
         match ctx
             .client
-            .send(
+            .send_within(
                 "POST",
                 &url,
                 &headers,
                 Some(("application/x-www-form-urlencoded", form.into_bytes())),
+                self.deadline,
             )
             .await
         {
@@ -860,11 +916,12 @@ impl CheckWorld {
         let url = format!("{control}/bankly/customers/{doc}/kyc");
         match ctx
             .client
-            .send(
+            .send_within(
                 "POST",
                 &url,
                 &[],
                 Some(("application/json", body.into_bytes())),
+                self.deadline,
             )
             .await
         {
@@ -1011,7 +1068,7 @@ impl CheckWorld {
         let ctx = self.ctx()?;
         receiver_reachable_from(&ctx.target.bankly_base, &ctx.target.pins).map_err(Pre::Skip)?;
         if self.bankly.receiver.is_none() {
-            match Receiver::start().await {
+            match Receiver::start(*ctx.client.limits()).await {
                 Ok(r) => self.bankly.receiver = Some(r),
                 Err(e) => {
                     self.fail(
@@ -1400,7 +1457,13 @@ async fn status_becomes(w: &mut CheckWorld, seconds: u64, list: String) -> StepR
                 let url = format!("{control}/clock");
                 match ctx
                     .client
-                    .send("POST", &url, &[], Some(("application/json", body)))
+                    .send_within(
+                        "POST",
+                        &url,
+                        &[],
+                        Some(("application/json", body)),
+                        w.deadline,
+                    )
                     .await
                 {
                     Ok(s) if s.status == 200 => moved += step,
@@ -1631,14 +1694,20 @@ async fn exactly_one(w: &mut CheckWorld, event: String) -> StepResult {
                 .iter()
                 .filter_map(|d| d.json()["eventName"].as_str().map(str::to_string))
                 .collect();
+            let refused = w.receiver()?.refusals();
             return w.fail(
                 format!(
-                    "no {event} for the customer reached the webhook receiver within {} s (it got: {})",
+                    "no {event} for the customer reached the webhook receiver within {} s (it got: {}){}",
                     DELIVERY_TIMEOUT.as_secs(),
                     if others.is_empty() {
                         "nothing".to_string()
                     } else {
                         others.join(", ")
+                    },
+                    if refused.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; it refused {} delivery(ies): {}", refused.len(), refused.join("; "))
                     }
                 ),
                 Some(event),
@@ -1795,8 +1864,8 @@ async fn event_schema(w: &mut CheckWorld) -> StepResult {
         return Ok(());
     };
     let message = format!(
-        "the event body does not match the callback's schema: {} finding(s), first at {} ({}): {}",
-        body_findings.len(),
+        "the event body does not match the callback's schema: {}, first at {} ({}): {}",
+        judge::count_findings(body_findings.len()),
         first.at(),
         first.label(),
         first.message
@@ -1911,7 +1980,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_receiver_keeps_deliveries_and_stops_when_dropped() {
-        let receiver = Receiver::start().await.unwrap();
+        let receiver = Receiver::start(Limits::default()).await.unwrap();
         // reqwest is built without a crypto provider; any client needs one installed first.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -1956,5 +2025,38 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         assert!(closed, "the receiver still accepts connections on {addr}");
+    }
+
+    #[tokio::test]
+    async fn the_receiver_refuses_what_passes_the_byte_cap() {
+        let limits = Limits {
+            max_response_bytes: 1000,
+            ..Limits::default()
+        };
+        let receiver = Receiver::start(limits).await.unwrap();
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let post = |body: Vec<u8>| client.post(&receiver.url).body(body).send();
+        // Just under the cap: kept.
+        assert_eq!(post(vec![b' '; 999]).await.unwrap().status(), 200);
+        // Over the cap on its own: refused, and said why.
+        let r = post(vec![b' '; 1001]).await.unwrap();
+        assert_eq!(r.status(), 413);
+        assert!(r.text().await.unwrap().contains("larger than 1000 bytes"));
+        // Small, but past what the receiver keeps in all.
+        assert_eq!(post(vec![b' '; 10]).await.unwrap().status(), 413);
+        // Headers past the cap.
+        let r = client
+            .post(&receiver.url)
+            .header("x-padding", "p".repeat(2000))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 431);
+        assert_eq!(receiver.deliveries().len(), 1);
+        let refusals = receiver.refusals();
+        assert_eq!(refusals.len(), 3, "{refusals:?}");
+        assert!(refusals[1].contains("would pass the limit"), "{refusals:?}");
     }
 }

@@ -6,6 +6,7 @@ use cucumber::gherkin::Step;
 use cucumber::{given, then, when};
 use serde_json::Value;
 
+use super::super::client::JsonProblem;
 use super::super::world::{CheckWorld, StepResult};
 use super::{Auth, split_list};
 use crate::spec::RouteMatch;
@@ -204,6 +205,16 @@ fn check_body_against(w: &mut CheckWorld, op_id: Option<&str>) -> StepResult {
         }
     };
     let last = w.last()?.clone();
+    // The judge parses the bytes itself: a body the client would not build a tree of is not
+    // handed to it.
+    if let Some(too_many @ JsonProblem::TooManyValues(_)) = &last.json_error {
+        return w.fail(
+            format!("the body of HTTP {} is not judged: {too_many}", last.status),
+            Some("a JSON body".into()),
+            Some(last.text.chars().take(200).collect()),
+            Vec::new(),
+        );
+    }
     let findings = judge::judge_response_parts(
         &op,
         last.status,
@@ -243,7 +254,13 @@ fn check_body_against(w: &mut CheckWorld, op_id: Option<&str>) -> StepResult {
             w.fail(message, expected, Some(got), findings)
         }
         Some(Check::Json) => w.fail(
-            format!("the body of HTTP {} is not JSON", last.status),
+            format!(
+                "the body of HTTP {} is not JSON: {}",
+                last.status,
+                last.json_error
+                    .as_ref()
+                    .map_or(first.message.clone(), |e| e.to_string())
+            ),
             Some("a JSON body".into()),
             Some(last.text.chars().take(200).collect()),
             findings,
@@ -254,8 +271,8 @@ fn check_body_against(w: &mut CheckWorld, op_id: Option<&str>) -> StepResult {
         }
         _ => {
             let message = format!(
-                "the body does not match the schema of {at} ({label}): {} finding(s), first at {} ({}): {}",
-                findings.len(),
+                "the body does not match the schema of {at} ({label}): {}, first at {} ({}): {}",
+                judge::count_findings(findings.len()),
                 first.at(),
                 first.label(),
                 first.message

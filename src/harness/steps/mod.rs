@@ -110,7 +110,11 @@ impl CheckWorld {
             headers.push((k.clone(), v.clone()));
         }
         headers.retain(|(h, _)| !self.omit_headers.iter().any(|o| o.eq_ignore_ascii_case(h)));
-        match ctx.client.send(method, &url, &headers, body).await {
+        match ctx
+            .client
+            .send_within(method, &url, &headers, body, self.deadline)
+            .await
+        {
             Ok(sent) => {
                 self.last = Some(sent);
                 Ok(())

@@ -10,6 +10,7 @@ use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
 use super::super::client::Sent;
+use super::super::limits;
 use super::super::report::Exchange;
 use super::super::world::{CheckWorld, StepFail, StepResult};
 use super::{Auth, split_list};
@@ -104,11 +105,12 @@ impl CheckWorld {
         let ctx = self.ctx()?;
         Ok(ctx
             .client
-            .send(
+            .send_within(
                 "POST",
                 &ctx.target.token_url,
                 headers,
                 Some(("application/x-www-form-urlencoded", form.into_bytes())),
+                self.deadline,
             )
             .await)
     }
@@ -145,7 +147,12 @@ impl CheckWorld {
                         Ok(())
                     }
                     None => Err(Precondition::Skip(format!(
-                        "the token endpoint {url} answered 200 without an access_token"
+                        "the token endpoint {url} answered 200 without an access_token{}",
+                        self.last
+                            .as_ref()
+                            .and_then(|s| s.json_error.as_ref())
+                            .map(|e| format!(" ({e})"))
+                            .unwrap_or_default()
                     ))),
                 }
             }
@@ -237,11 +244,12 @@ impl CheckWorld {
         let url = format!("{base}{path}");
         match ctx
             .client
-            .send(
+            .send_within(
                 method,
                 &url,
                 &[],
                 Some(("application/json", body.to_string().into_bytes())),
+                self.deadline,
             )
             .await
         {
@@ -730,6 +738,23 @@ async fn walk_pages(w: &mut CheckWorld, path: String) -> StepResult {
             .map(str::to_string);
         w.pages.push(last);
         let Some(next) = next else { return Ok(()) };
+        // Every page is kept for the checks after the walk: together they stay within the cap
+        // one response has, or a target with endless large pages would grow the run's memory.
+        let cap = w.ctx()?.client.limits().max_response_bytes;
+        let kept: u64 = w.pages.iter().map(|p| p.text.len() as u64).sum();
+        if kept > cap {
+            let n = w.pages.len();
+            return w.fail(
+                format!(
+                    "the walk stopped after page {n}: the pages read so far hold {}, more than the limit of {} (--max-response-bytes)",
+                    limits::format_bytes(kept),
+                    limits::format_bytes(cap)
+                ),
+                None,
+                None,
+                Vec::new(),
+            );
+        }
         if seen.contains(&next) || w.pages.len() >= 1000 {
             let n = w.pages.len();
             return w.fail(

@@ -12,9 +12,11 @@ use crate::spec::hints::{self, DocumentKind, Hint};
 use crate::spec::rules;
 
 /// Runs every semantic check of `schema` over `body`, appending to `out`.
-pub fn findings(schema: &Value, body: &Value, out: &mut Vec<Finding>) {
+/// The walk stops once `out` holds `max` findings rather than visit the rest.
+pub fn findings_up_to(schema: &Value, body: &Value, out: &mut Vec<Finding>, max: usize) {
     let mut pointer = String::new();
-    walk(schema, body, None, None, &mut pointer, out);
+    walk(schema, body, None, None, &mut pointer, out, max);
+    out.truncate(max);
 }
 
 fn escape_token(token: &str) -> String {
@@ -28,7 +30,11 @@ fn walk(
     parent: Option<&str>,
     pointer: &mut String,
     out: &mut Vec<Finding>,
+    max: usize,
 ) {
+    if out.len() >= max {
+        return;
+    }
     match value {
         Value::Object(map) => {
             let Some(props) = schema.get("properties").and_then(Value::as_object) else {
@@ -42,7 +48,7 @@ fn walk(
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&escape_token(name));
-                walk(sub_schema, sub_value, Some(name), prop, pointer, out);
+                walk(sub_schema, sub_value, Some(name), prop, pointer, out, max);
                 pointer.truncate(len);
             }
         }
@@ -56,7 +62,7 @@ fn walk(
                 pointer.push('/');
                 pointer.push_str(&i.to_string());
                 // Items of an array carry the array's name as their own (`companiesCnpj[]` is a CNPJ).
-                walk(item_schema, item, prop, parent, pointer, out);
+                walk(item_schema, item, prop, parent, pointer, out, max);
                 pointer.truncate(len);
             }
         }
@@ -224,7 +230,7 @@ mod tests {
 
     fn run(schema: Value, body: Value) -> Vec<Finding> {
         let mut out = Vec::new();
-        findings(&schema, &body, &mut out);
+        findings_up_to(&schema, &body, &mut out, usize::MAX);
         out
     }
 
