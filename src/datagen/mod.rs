@@ -5,9 +5,11 @@
 //! - [`persona`]: the customer behind a document, coherent across endpoints.
 //! - [`generate`]: the schema walker that satisfies every keyword and fills fields by meaning.
 //! - [`pattern`]: compiled `pattern`s, for checking and for generating.
+//! - [`media`]: real content for non-JSON media (PDF, CSV, images, XML, text...).
 
 pub mod br;
 pub mod generate;
+pub mod media;
 pub mod pattern;
 pub mod persona;
 
