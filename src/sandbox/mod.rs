@@ -150,6 +150,7 @@ impl App {
             alphanumeric_cnpj: spec.alphanumeric_cnpj,
             record,
             optional_share: 0.7,
+            open: None,
         }
     }
 
@@ -376,10 +377,11 @@ pub async fn handle(
 /// must fail loudly, not teach clients the wrong shape.
 fn self_check(operation: &crate::spec::Operation, response: HttpResponse) -> HttpResponse {
     let status = response.status().as_u16();
-    let Some(spec) = operation
-        .declared_response(status)
-        .or_else(|| operation.response(status))
-    else {
+    // Content negotiation refuses before the document has a say: few documents declare 406.
+    if status == 406 {
+        return response;
+    }
+    let Some(spec) = crate::datagen::respond::declared(operation, status) else {
         tracing::error!(op = %operation.id, status, "status not declared by the spec");
         return http::json_response(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -387,6 +389,30 @@ fn self_check(operation: &crate::spec::Operation, response: HttpResponse) -> Htt
             &json!({"selfCheck": format!("{} answered {status}, which its spec does not declare", operation.id)}),
         );
     };
+    let content_type = response
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+        .to_string();
+    let json = crate::datagen::media::MediaKind::of(&content_type).is_json();
+    if !json || spec.validator.is_none() {
+        // Other media are judged by their bytes: a PDF must be a PDF.
+        let bytes = futures::executor::block_on(response.body().clone().collect())
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        if !json
+            && !bytes.is_empty()
+            && let Err(problem) = crate::datagen::media::sniff(&content_type, &bytes)
+        {
+            return http::json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "application/json",
+                &json!({"selfCheck": format!("{} answered {status} with {content_type} content that is not: {problem}", operation.id)}),
+            );
+        }
+        return response;
+    }
     let Some(validator) = &spec.validator else {
         return response;
     };

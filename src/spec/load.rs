@@ -140,7 +140,18 @@ fn deref_node(
                 stack.push(reference.clone());
                 let resolved = deref_node(source, root, target, stack);
                 stack.pop();
-                return resolved;
+                // A named schema keeps its name: a `discriminator` without a mapping names its
+                // branches by it.
+                return resolved.map(|mut v| {
+                    if let (Some(name), Value::Object(map)) =
+                        (reference.strip_prefix("#/components/schemas/"), &mut v)
+                        && !name.contains('/')
+                        && !map.contains_key("x-ref-name")
+                    {
+                        map.insert("x-ref-name".into(), Value::String(name.to_string()));
+                    }
+                    v
+                });
             }
             let mut out = Map::with_capacity(map.len());
             for (k, v) in map {

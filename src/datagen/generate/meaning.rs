@@ -173,6 +173,7 @@ impl Walker<'_, '_> {
                 let kind = siblings
                     .get("documentType")
                     .or_else(|| siblings.get("type"))
+                    .or_else(|| siblings.get("kind"))
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 match kind {
@@ -204,6 +205,31 @@ impl Walker<'_, '_> {
             },
             Hint::PersonaMaritalStatus => persona.marital_status.to_string(),
             Hint::Text => return None,
+            // Open-world meanings: their values come from `open::open_hinted`; a curated
+            // document naming one with `x-datagen` gets the plain form here.
+            Hint::PersonaDocument => persona.document.clone(),
+            Hint::PersonBirthDate => persona.birth_date.format("%Y-%m-%d").to_string(),
+            Hint::FirstName => self.person().0.split_whitespace().next()?.to_string(),
+            Hint::LastName => self.person().0.split_whitespace().last()?.to_string(),
+            Hint::CountryCode => "BR".into(),
+            Hint::Locale => "pt-BR".into(),
+            Hint::Timezone => "America/Sao_Paulo".into(),
+            Hint::Url => format!(
+                "https://api.exemplo.com.br/v1/recursos/{}",
+                self.rng.random_range(1000..99999)
+            ),
+            Hint::Username
+            | Hint::Age
+            | Hint::Page
+            | Hint::PageSize
+            | Hint::Count
+            | Hint::UnixTime
+            | Hint::Percentage
+            | Hint::AccessToken
+            | Hint::Password
+            | Hint::Ip
+            | Hint::Identifier
+            | Hint::Sentence => return None,
         })
     }
 }

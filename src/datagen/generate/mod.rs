@@ -18,6 +18,7 @@ mod array;
 mod meaning;
 mod numbers;
 mod object;
+pub mod open;
 mod placeholder;
 mod records;
 mod strings;
@@ -44,6 +45,18 @@ pub struct GenContext<'a> {
     pub record: usize,
     /// Share of optional fields to include, 0.0 – 1.0.
     pub optional_share: f64,
+    /// Set for documents of no known family: meaning from any field name, every JSON Schema
+    /// construct, the document's examples ([`open`]).
+    pub open: Option<OpenWorld<'a>>,
+}
+
+/// How a document of no known family is generated for.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenWorld<'a> {
+    /// Request bodies leave `readOnly` fields out, responses `writeOnly` ones.
+    pub direction: crate::spec::Direction,
+    /// Every OAuth2 scope the document declares: tokens it issues carry them.
+    pub scopes: &'a [String],
 }
 
 /// Generates a value for `schema` found at property `prop` (`data` for the top-level records).
@@ -53,12 +66,26 @@ pub fn generate_value(
     ctx: &GenContext<'_>,
     rng: &mut ChaCha8Rng,
 ) -> Value {
+    generate_value_with(schema, prop, ctx, rng, true)
+}
+
+/// [`generate_value`], saying whether the document's `example`s may be used (open-world
+/// documents only): a retry after an invalid body goes without them, since an author's example
+/// can itself break the schema.
+pub fn generate_value_with(
+    schema: &Value,
+    prop: Option<&str>,
+    ctx: &GenContext<'_>,
+    rng: &mut ChaCha8Rng,
+    use_examples: bool,
+) -> Value {
     let mut walker = Walker {
         ctx,
         rng,
         scopes: Vec::new(),
         item_index: None,
         placeholder_item: false,
+        use_examples,
     };
     walker
         .value(schema, prop, None, None, &Map::new())
@@ -86,6 +113,8 @@ struct Walker<'a, 'c> {
     item_index: Option<usize>,
     /// Generating v1's "nothing here" item (`SEM_OUTROS_DOCUMENTOS`, `NAO_APLICA`, ...).
     placeholder_item: bool,
+    /// Whether open-world generation may take the document's `example`s.
+    use_examples: bool,
 }
 
 const OPTIONAL_SHARE_DEFAULT: f64 = 0.7;
@@ -115,6 +144,9 @@ impl Walker<'_, '_> {
         index: Option<usize>,
         siblings: &Map<String, Value>,
     ) -> Option<Value> {
+        if self.ctx.open.is_some() {
+            return self.open_value(schema, prop, parent, index, siblings);
+        }
         if let Some(first) = schema
             .get("allOf")
             .and_then(Value::as_array)

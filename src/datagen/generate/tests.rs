@@ -20,6 +20,7 @@ fn make(schema: &Value, prop: Option<&str>) -> Value {
         alphanumeric_cnpj: true,
         record: 0,
         optional_share: 0.7,
+        open: None,
     };
     let mut rng = rng_for(42, "52998224725", "test");
     generate_value(schema, prop, &ctx, &mut rng)
@@ -75,6 +76,7 @@ fn conditional_field_follows_its_trigger() {
             alphanumeric_cnpj: true,
             record: 0,
             optional_share: 0.7,
+            open: None,
         };
         let mut rng = rng_for(seed, "x", "y");
         let v = generate_value(&schema, Some("accounts"), &ctx, &mut rng);

@@ -1,0 +1,180 @@
+//! Documents of no known family served as a validating mock: every operation answers its declared
+//! success status with content valid against the document, fields filled by meaning. The official
+//! Zarv ID document (from the shared reference folder beside the repository) and our own documents
+//! under tests/openapi/ that exercise every schema construct.
+
+mod common;
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use finsandbox::datagen::br;
+use finsandbox::spec::ApiSpec;
+use serde_json::Value;
+use support::openapi_client::call_all;
+
+fn zarv_document() -> Option<PathBuf> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/vendors/zarv-api.json");
+    path.is_file().then_some(path)
+}
+
+async fn serve(doc: &Path) -> common::Env {
+    let mut config = common::config();
+    config.specs.files.push(doc.to_path_buf());
+    common::start_with(config).await
+}
+
+/// Every string under a key naming a national id, anywhere in a JSON value.
+fn national_ids(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k.eq_ignore_ascii_case("nationalId")
+                    && let Some(s) = v.as_str()
+                {
+                    out.push(s.to_string());
+                }
+                national_ids(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| national_ids(i, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn zarv_document_answers_every_operation_validly() {
+    let Some(doc) = zarv_document() else {
+        println!("skipped: the Zarv ID document is not in ../shared/reference/vendors/");
+        return;
+    };
+    let spec = ApiSpec::from_file(&doc).expect("the official document loads");
+    assert_eq!(spec.family, "generic");
+    let env = serve(&doc).await;
+    let outcomes = call_all(&env.http, &env.base, &spec).await;
+    assert_eq!(outcomes.len(), 10);
+    let mut ids = Vec::new();
+    for o in &outcomes {
+        assert!(
+            o.problems.is_empty(),
+            "{} ({}): {:?}",
+            o.operation,
+            o.status,
+            o.problems
+        );
+        if o.content_type.contains("json") {
+            let v: Value = serde_json::from_slice(&o.body).expect("JSON");
+            national_ids(&v, &mut ids);
+        }
+    }
+    assert!(ids.len() >= 5, "{ids:?}");
+    for id in &ids {
+        let ok =
+            (id.len() == 11 && br::is_valid_cpf(id)) || (id.len() == 14 && br::is_valid_cnpj(id));
+        assert!(ok, "nationalId {id} is not a valid CPF or CNPJ");
+    }
+    let statuses: Vec<(String, u16)> = outcomes
+        .iter()
+        .map(|o| (o.operation.clone(), o.status))
+        .collect();
+    assert!(
+        statuses.contains(&("POST /api/v2/verifications".into(), 201)),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&("POST /api/v2/verifications/batch".into(), 202)),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&("DELETE /api/v2/blacklist/{nationalId}".into(), 204)),
+        "{statuses:?}"
+    );
+
+    let pdf = outcomes
+        .iter()
+        .find(|o| o.operation == "GET /api/v2/verifications/{id}/pdf")
+        .expect("the PDF operation");
+    assert_eq!(pdf.content_type, "application/pdf");
+    let view = support::pdf_check::parse(&pdf.body).expect("a well-formed PDF");
+    assert!(view.pages >= 1);
+    assert!(
+        view.text.iter().any(|t| t == "National id"),
+        "{:?}",
+        view.text
+    );
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn pdf_of_a_resource_shows_the_resource() {
+    let Some(doc) = zarv_document() else {
+        println!("skipped: the Zarv ID document is not in ../shared/reference/vendors/");
+        return;
+    };
+    let env = serve(&doc).await;
+    let id = "805181ca-2956-49e1-81bb-93d1792d269d";
+    let json: Value = env
+        .http
+        .get(env.url(&format!("/api/v2/verifications/{id}")))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("JSON");
+    let pdf = env
+        .http
+        .get(env.url(&format!("/api/v2/verifications/{id}/pdf")))
+        .send()
+        .await
+        .expect("GET pdf")
+        .bytes()
+        .await
+        .expect("bytes");
+    let view = support::pdf_check::parse(&pdf).expect("PDF");
+    let name = json["name"].as_str().expect("name");
+    assert!(
+        view.text.iter().any(|t| t == name),
+        "{name} not in {:?}",
+        view.text
+    );
+    // A client that accepts only JSON cannot have the PDF.
+    let refused = env
+        .http
+        .get(env.url(&format!("/api/v2/verifications/{id}/pdf")))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(refused.status().as_u16(), 406);
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn own_documents_exercising_every_construct_are_served_validly() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/openapi");
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/openapi")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    docs.sort();
+    assert!(docs.len() >= 3, "{docs:?}");
+    for doc in docs {
+        let spec = ApiSpec::from_file(&doc).unwrap_or_else(|e| panic!("{}: {e}", doc.display()));
+        let env = serve(&doc).await;
+        for o in call_all(&env.http, &env.base, &spec).await {
+            assert!(
+                o.problems.is_empty(),
+                "{}: {} ({}): {:?}\n{}",
+                doc.display(),
+                o.operation,
+                o.status,
+                o.problems,
+                String::from_utf8_lossy(&o.body)
+            );
+        }
+        env.stop().await;
+    }
+}
