@@ -178,3 +178,68 @@ async fn own_documents_exercising_every_construct_are_served_validly() {
         env.stop().await;
     }
 }
+
+#[test]
+fn official_open_finance_documents_are_servable() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/open-finance");
+    if !dir.is_dir() {
+        println!("skipped: no ../shared/reference/open-finance beside the repository");
+        return;
+    }
+    let fixtures = finsandbox::datagen::persona::PersonaFixtures::default();
+    let persona = finsandbox::datagen::PersonaBook::new(42, fixtures).get("52998224725");
+    let mut checked = 0;
+    for sub in ["customers", "consents"] {
+        for entry in std::fs::read_dir(dir.join(sub)).expect("folder") {
+            let path = entry.expect("entry").path();
+            let spec =
+                ApiSpec::from_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let problems = finsandbox::datagen::servable::check(&spec, &persona, 42);
+            assert!(problems.is_empty(), "{}: {problems:?}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "{checked}");
+}
+
+#[tokio::test]
+async fn a_document_nothing_can_answer_is_refused_at_load_with_the_pointer() {
+    let dir = std::env::temp_dir().join(format!("finsandbox-refuse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let doc = dir.join("broken.yaml");
+    std::fs::write(
+        &doc,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\nservers: [{url: /broken}]\npaths:\n  /x:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {type: integer, minimum: 10, maximum: 5}\n",
+    )
+    .expect("write");
+    let mut config = common::config();
+    config.specs.files.push(doc.clone());
+    let err = finsandbox::sandbox::start(config)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("#/paths/~1x/get/responses/200/content/application~1json/schema"),
+        "{err}"
+    );
+
+    std::fs::write(
+        &doc,
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\nservers: [{url: /broken}]\npaths:\n  /x:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Nowhere'}\n",
+    )
+    .expect("write");
+    let mut config = common::config();
+    config.specs.files.push(doc.clone());
+    let err = finsandbox::sandbox::start(config)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("#/components/schemas/Nowhere"), "{err}");
+    assert!(
+        err.contains("at #/paths/~1x/get/responses/200/content/application~1json/schema"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

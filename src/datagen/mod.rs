@@ -14,6 +14,7 @@ pub mod pattern;
 pub mod persona;
 pub mod request;
 pub mod respond;
+pub mod servable;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use rand::SeedableRng;

@@ -118,6 +118,21 @@ impl App {
                 }
             }
         }
+        // A document of no known family is answered from its schemas alone: refuse one that cannot
+        // be (a schema nothing satisfies, an undeclared security scheme) instead of answering badly.
+        let personas = PersonaBook::new(config.seed, fixtures.clone());
+        for api in specs.apis.iter().filter(|a| a.family == "generic") {
+            let persona = personas.get("52998224725");
+            let problems = crate::datagen::servable::check(api, &persona, config.seed);
+            if !problems.is_empty() {
+                let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                anyhow::bail!(
+                    "{}: cannot be served as a generic document:\n  {}",
+                    api.source,
+                    list.join("\n  ")
+                );
+            }
+        }
         let router = specs.router();
         let bankly = families::bankly::Bankly::new(&config, config.fixtures_dir.as_deref())?;
         let mut rng = crate::datagen::rng_for(config.seed, "institution", "cnpj");

@@ -242,7 +242,6 @@ pub fn hint_for_open(schema: &Value, prop: Option<&str>, parent: Option<&str>) -
         | Hint::DocumentIssuer
         | Hint::PersonaSex
         | Hint::PersonaMaritalStatus
-        | Hint::IsMain
         | Hint::PersonaId => None,
         h => Some(h),
     }

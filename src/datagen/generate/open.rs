@@ -223,10 +223,17 @@ impl Walker<'_, '_> {
             "array" => Some(self.open_array(schema, prop, parent)),
             "integer" => Some(self.open_integer(schema, prop, parent)),
             "number" => Some(self.open_number(schema, prop, parent)),
-            "boolean" => Some(match self.example(schema) {
-                Some(Value::Bool(b)) => Value::Bool(*b),
-                _ => Value::Bool(self.rng.random_bool(0.5)),
-            }),
+            "boolean" => Some(
+                match (self.open_hint(schema, prop, parent), self.example(schema)) {
+                    // One main item per list (the validator's `one-is-main` rule).
+                    (Some(Hint::IsMain), _) => {
+                        let first = self.scopes.last().and_then(|s| s.index).unwrap_or(0) == 0;
+                        Value::Bool(first)
+                    }
+                    (_, Some(Value::Bool(b))) => Value::Bool(*b),
+                    _ => Value::Bool(self.rng.random_bool(0.5)),
+                },
+            ),
             "null" => Some(Value::Null),
             _ => Some(Value::String(
                 self.open_string(schema, prop, parent, siblings),
@@ -681,6 +688,10 @@ impl Walker<'_, '_> {
                 DocKind::Cpf => vec![persona.document.clone(), self.cnpj(schema)],
                 DocKind::Cnpj => vec![persona.document.clone(), persona.representative_cpf.clone()],
             },
+            // Without the institution's group (a check at load), any valid CNPJ.
+            Hint::InstitutionCnpj if self.ctx.institution_cnpjs.is_empty() => {
+                vec![self.cnpj(schema)]
+            }
             Hint::CpfOrCnpj => {
                 let cpf = br::gen_cpf(self.rng);
                 let cnpj = self.cnpj(schema);
