@@ -243,3 +243,84 @@ async fn a_document_nothing_can_answer_is_refused_at_load_with_the_pointer() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The corpus check: every OpenAPI document under `$FINSANDBOX_CORPUS` is loaded, served as a
+/// generic document, every operation called with a generated valid request and every answer
+/// judged against the document. Third-party documents are not committed: point the variable at a
+/// folder of them (`scripts/corpus-check.sh DIR` does).
+#[tokio::test]
+async fn corpus_of_public_documents() {
+    let Ok(dir) = std::env::var("FINSANDBOX_CORPUS") else {
+        println!("skipped: set FINSANDBOX_CORPUS to a folder of OpenAPI 3.0 documents to run it");
+        return;
+    };
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("corpus folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        })
+        .collect();
+    docs.sort();
+    let (mut loaded, mut refused, mut ops, mut valid) = (0, 0, 0, 0);
+    let mut lines = Vec::new();
+    for doc in &docs {
+        let name = doc
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("?")
+            .to_string();
+        let spec = match ApiSpec::from_file(doc) {
+            Ok(s) => s,
+            Err(e) => {
+                refused += 1;
+                lines.push(format!("REFUSED {name}: {}", first_line(&e.to_string())));
+                continue;
+            }
+        };
+        let mut config = common::config();
+        config.specs.files.push(doc.clone());
+        let sandbox = match finsandbox::sandbox::start(config).await {
+            Ok(s) => s,
+            Err(e) => {
+                refused += 1;
+                lines.push(format!("REFUSED {name}: {}", first_line(&e.to_string())));
+                continue;
+            }
+        };
+        loaded += 1;
+        let http = common::http_client();
+        let outcomes = call_all(&http, &sandbox.base_url(), &spec).await;
+        let good = outcomes.iter().filter(|o| o.problems.is_empty()).count();
+        ops += outcomes.len();
+        valid += good;
+        lines.push(format!(
+            "served  {name} ({}): {good}/{} operations answered validly",
+            spec.family,
+            outcomes.len()
+        ));
+        for o in outcomes.iter().filter(|o| !o.problems.is_empty()).take(5) {
+            lines.push(format!(
+                "        {} -> {}: {}",
+                o.operation,
+                o.status,
+                first_line(&o.problems.join("; "))
+            ));
+        }
+        sandbox.stop().await;
+    }
+    for l in &lines {
+        println!("{l}");
+    }
+    println!(
+        "corpus: {} documents, {loaded} loaded, {refused} refused; {valid}/{ops} operations answered validly",
+        docs.len()
+    );
+    assert!(!docs.is_empty(), "no documents in {dir}");
+}
+
+fn first_line(s: &str) -> String {
+    let line = s.lines().take(2).collect::<Vec<_>>().join(" | ");
+    line.chars().take(300).collect()
+}

@@ -347,7 +347,14 @@ pub async fn handle(
     if let Some(response) = families::unrouted(&app, &req) {
         return response;
     }
-    if req.path == "/sandbox" || req.path.starts_with("/sandbox/") {
+    // A served document that has its own `/sandbox/...` operations (Plaid's simulation endpoints)
+    // keeps them; our control API answers the rest.
+    if (req.path == "/sandbox" || req.path.starts_with("/sandbox/"))
+        && !matches!(
+            app.router.find(req.method.as_str(), &req.path),
+            RouteMatch::Found { .. }
+        )
+    {
         return control::handle(&app, &req);
     }
 
@@ -393,7 +400,9 @@ pub async fn handle(
 fn self_check(operation: &crate::spec::Operation, response: HttpResponse) -> HttpResponse {
     let status = response.status().as_u16();
     // Content negotiation refuses before the document has a say: few documents declare 406.
-    if status == 406 {
+    // Nor does a document that declares no success for an operation: the generic family says so
+    // with 501.
+    if status == 406 || status == 501 {
         return response;
     }
     let Some(spec) = crate::datagen::respond::declared(operation, status) else {

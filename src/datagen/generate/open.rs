@@ -622,10 +622,13 @@ impl Walker<'_, '_> {
                 Hint::PersonCivilName
             });
         }
+        let format = schema.get("format").and_then(Value::as_str);
         if let Some(h) = hint {
             for candidate in self.open_hinted(h, schema, siblings) {
                 for variant in shapes(&candidate, schema) {
-                    if let Some(s) = fit(variant, schema, true) {
+                    if let Some(s) = fit(variant, schema, true)
+                        && format_ok(format, &s)
+                    {
                         return s;
                     }
                 }
@@ -633,6 +636,7 @@ impl Walker<'_, '_> {
         }
         if let Some(Value::String(e)) = self.example(schema)
             && let Some(s) = fit(e.clone(), schema, false)
+            && format_ok(format, &s)
         {
             return s;
         }
@@ -907,6 +911,42 @@ fn in_order(out: &mut Map<String, Value>) {
             out.insert(a.clone(), Value::String(y));
             out.insert(b.clone(), Value::String(x));
         }
+    }
+}
+
+/// Whether `s` has the shape a string `format` asks for (the formats the validator asserts). A
+/// meaning's value (`priceAsOf` reads as money) must not override what the format says (a date).
+fn format_ok(format: Option<&str>, s: &str) -> bool {
+    match format {
+        Some("date") => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() && s.len() == 10,
+        Some("date-time") => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
+        Some("time") => {
+            s.len() >= 8 && chrono::NaiveTime::parse_from_str(&s[..8], "%H:%M:%S").is_ok()
+        }
+        Some("uuid") => uuid::Uuid::parse_str(s).is_ok() && s.len() == 36,
+        Some("email" | "idn-email") => {
+            s.split_once('@')
+                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'))
+                && !s.contains(char::is_whitespace)
+        }
+        Some("uri" | "url" | "iri") => {
+            s.split_once("://").is_some_and(|(scheme, rest)| {
+                !scheme.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    && !rest.is_empty()
+            }) && !s.contains(char::is_whitespace)
+        }
+        Some("ipv4") => s.parse::<std::net::Ipv4Addr>().is_ok(),
+        Some("ipv6") => s.parse::<std::net::Ipv6Addr>().is_ok(),
+        Some("hostname" | "idn-hostname") => {
+            !s.is_empty()
+                && s.split('.').all(|l| {
+                    !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                })
+        }
+        _ => true,
     }
 }
 
