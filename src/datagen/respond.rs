@@ -79,7 +79,7 @@ pub fn success_status(op: &Operation) -> Option<u16> {
 }
 
 /// The response declared for `status`, through `2XX` and `default`.
-pub fn declared<'o>(op: &'o Operation, status: u16) -> Option<&'o ResponseSpec> {
+pub fn declared(op: &Operation, status: u16) -> Option<&ResponseSpec> {
     op.declared_response(status)
         .or_else(|| {
             let range = format!("{}XX", status / 100);

@@ -391,25 +391,22 @@ pub fn infer_open(schema: &Value, prop: &str, parent: Option<&str>) -> Option<Hi
             && (schema
                 .get("maxLength")
                 .and_then(Value::as_u64)
-                .is_none_or(|m| m >= 2)) =>
+                .is_none_or(|m| m >= 2))
+            && (own
+                || any(
+                    &pw,
+                    &[
+                        "address",
+                        "addresses",
+                        "endereco",
+                        "location",
+                        "billing",
+                        "shipping",
+                    ],
+                )
+                || schema.get("maxLength").and_then(Value::as_u64) == Some(2)) =>
         {
-            if any(
-                &pw,
-                &[
-                    "address",
-                    "addresses",
-                    "endereco",
-                    "location",
-                    "billing",
-                    "shipping",
-                ],
-            ) || own
-                || schema.get("maxLength").and_then(Value::as_u64) == Some(2)
-            {
-                AddressUf
-            } else {
-                return None;
-            }
+            AddressUf
         }
         _ if (has(&ws, "complement")
             || has(&ws, "complemento")

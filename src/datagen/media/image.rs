@@ -288,9 +288,7 @@ pub fn bmp(p: &Picture) -> Vec<u8> {
         for px in rgb[start..start + w as usize * 3].chunks(3) {
             out.extend_from_slice(&[px[2], px[1], px[0]]);
         }
-        for _ in 0..(row - w * 3) {
-            out.push(0);
-        }
+        out.resize(out.len() + (row - w * 3) as usize, 0);
     }
     out
 }
