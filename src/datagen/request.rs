@@ -60,7 +60,9 @@ pub fn build(
         match p.location {
             ParamLocation::Path => {
                 let encoded = percent_encoding::utf8_percent_encode(&text, SEGMENT).to_string();
-                path = path.replace(&format!("{{{}}}", p.name), &encoded);
+                path = path
+                    .replace(&format!("{{{}}}", p.name), &encoded)
+                    .replace(&format!("{{+{}}}", p.name), &encoded);
             }
             ParamLocation::Query => query.push((p.name.clone(), text)),
             ParamLocation::Header => {

@@ -12,6 +12,13 @@ type Params = Vec<(String, String)>;
 enum Segment {
     Literal(String),
     Param(String),
+    /// A parameter with literal text around it in one segment: `{name}:cancel`, `{id}.json`,
+    /// `v{version}`.
+    Mixed {
+        prefix: String,
+        name: String,
+        suffix: String,
+    },
 }
 
 #[derive(Debug)]
@@ -47,12 +54,26 @@ fn parse_template(template: &str) -> Vec<Segment> {
     template
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(
-            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => Segment::Param(name.to_string()),
-                None => Segment::Literal(s.to_string()),
-            },
-        )
+        .map(|s| {
+            let (Some(open), Some(close)) = (s.find('{'), s.find('}')) else {
+                return Segment::Literal(s.to_string());
+            };
+            if close < open {
+                return Segment::Literal(s.to_string());
+            }
+            // `{+name}` (RFC 6570 reserved expansion) names the parameter `name`.
+            let name = s[open + 1..close].trim_start_matches('+').to_string();
+            let (prefix, suffix) = (&s[..open], &s[close + 1..]);
+            if prefix.is_empty() && suffix.is_empty() {
+                Segment::Param(name)
+            } else {
+                Segment::Mixed {
+                    prefix: prefix.to_string(),
+                    name,
+                    suffix: suffix.to_string(),
+                }
+            }
+        })
         .collect()
 }
 
@@ -67,6 +88,18 @@ impl Router {
                         && r.segments.iter().zip(&segments).all(|(a, b)| match (a, b) {
                             (Segment::Literal(x), Segment::Literal(y)) => x == y,
                             (Segment::Param(_), Segment::Param(_)) => true,
+                            (
+                                Segment::Mixed {
+                                    prefix: p1,
+                                    suffix: s1,
+                                    ..
+                                },
+                                Segment::Mixed {
+                                    prefix: p2,
+                                    suffix: s2,
+                                    ..
+                                },
+                            ) => p1 == p2 && s1 == s2,
                             _ => false,
                         })
                 });
@@ -129,6 +162,27 @@ impl Router {
                         params.push((name.clone(), value));
                         !part.is_empty()
                     }
+                    Segment::Mixed {
+                        prefix,
+                        name,
+                        suffix,
+                    } => {
+                        // The literal text around the parameter counts as a literal match.
+                        literals += 1;
+                        match part
+                            .strip_prefix(prefix.as_str())
+                            .and_then(|rest| rest.strip_suffix(suffix.as_str()))
+                        {
+                            Some(middle) if !middle.is_empty() => {
+                                let value = percent_encoding::percent_decode_str(middle)
+                                    .decode_utf8_lossy()
+                                    .into_owned();
+                                params.push((name.clone(), value));
+                                true
+                            }
+                            _ => false,
+                        }
+                    }
                 });
             if ok && best.as_ref().is_none_or(|(n, _, _)| literals > *n) {
                 best = Some((literals, route, params));
@@ -173,6 +227,33 @@ fn normalise(path: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_with_literal_text_in_their_segment_are_matched() {
+        let segs = parse_template("/v1/{+name}:cancel");
+        assert!(
+            matches!(&segs[1], Segment::Mixed { name, suffix, .. } if name == "name" && suffix == ":cancel")
+        );
+        let spec = ApiSpec::from_text(
+            "t",
+            "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /v1/{name}:\n    get: {responses: {'200': {description: ok}}}\n  /v1/{name}:cancel:\n    post: {responses: {'200': {description: ok}}}\n",
+        )
+        .unwrap();
+        let router = Router::new(&[Arc::new(spec)]);
+        match router.find("POST", "/v1/op%201:cancel") {
+            RouteMatch::Found {
+                operation, params, ..
+            } => {
+                assert_eq!(operation.path, "/v1/{name}:cancel");
+                assert_eq!(params, vec![("name".to_string(), "op 1".to_string())]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            router.find("GET", "/v1/op1"),
+            RouteMatch::Found { .. }
+        ));
+    }
 
     fn spec() -> Arc<ApiSpec> {
         let text = r#"
