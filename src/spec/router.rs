@@ -12,12 +12,13 @@ type Params = Vec<(String, String)>;
 enum Segment {
     Literal(String),
     Param(String),
-    /// A parameter with literal text around it in one segment: `{name}:cancel`, `{id}.json`,
-    /// `v{version}`.
+    /// Parameters with literal text in one segment: `{name}:cancel`, `{id}.json`, `v{version}`,
+    /// `{origin}-{destination}`. `key` is the segment with each parameter replaced by `{}`, so
+    /// two templates that differ only in parameter names are one route.
     Mixed {
-        prefix: String,
-        name: String,
-        suffix: String,
+        key: String,
+        pattern: regex::Regex,
+        names: Vec<String>,
     },
 }
 
@@ -55,23 +56,38 @@ fn parse_template(template: &str) -> Vec<Segment> {
         .split('/')
         .filter(|s| !s.is_empty())
         .map(|s| {
-            let (Some(open), Some(close)) = (s.find('{'), s.find('}')) else {
+            let Some(first) = s.find('{') else {
                 return Segment::Literal(s.to_string());
             };
-            if close < open {
-                return Segment::Literal(s.to_string());
-            }
             // `{+name}` (RFC 6570 reserved expansion) names the parameter `name`.
-            let name = s[open + 1..close].trim_start_matches('+').to_string();
-            let (prefix, suffix) = (&s[..open], &s[close + 1..]);
-            if prefix.is_empty() && suffix.is_empty() {
-                Segment::Param(name)
-            } else {
-                Segment::Mixed {
-                    prefix: prefix.to_string(),
-                    name,
-                    suffix: suffix.to_string(),
-                }
+            if first == 0 && s.ends_with('}') && s[1..].find('{').is_none() {
+                return Segment::Param(s[1..s.len() - 1].trim_start_matches('+').to_string());
+            }
+            let mut key = String::new();
+            let mut regex = String::from("^");
+            let mut names = Vec::new();
+            let mut rest = s;
+            while let Some(open) = rest.find('{') {
+                let Some(close) = rest[open..].find('}').map(|c| c + open) else {
+                    break;
+                };
+                key.push_str(&rest[..open]);
+                key.push_str("{}");
+                regex.push_str(&regex::escape(&rest[..open]));
+                regex.push_str("(.+?)");
+                names.push(rest[open + 1..close].trim_start_matches('+').to_string());
+                rest = &rest[close + 1..];
+            }
+            key.push_str(rest);
+            regex.push_str(&regex::escape(rest));
+            regex.push('$');
+            match regex::Regex::new(&regex) {
+                Ok(pattern) => Segment::Mixed {
+                    key,
+                    pattern,
+                    names,
+                },
+                Err(_) => Segment::Literal(s.to_string()),
             }
         })
         .collect()
@@ -88,18 +104,9 @@ impl Router {
                         && r.segments.iter().zip(&segments).all(|(a, b)| match (a, b) {
                             (Segment::Literal(x), Segment::Literal(y)) => x == y,
                             (Segment::Param(_), Segment::Param(_)) => true,
-                            (
-                                Segment::Mixed {
-                                    prefix: p1,
-                                    suffix: s1,
-                                    ..
-                                },
-                                Segment::Mixed {
-                                    prefix: p2,
-                                    suffix: s2,
-                                    ..
-                                },
-                            ) => p1 == p2 && s1 == s2,
+                            (Segment::Mixed { key: k1, .. }, Segment::Mixed { key: k2, .. }) => {
+                                k1 == k2
+                            }
                             _ => false,
                         })
                 });
@@ -162,25 +169,21 @@ impl Router {
                         params.push((name.clone(), value));
                         !part.is_empty()
                     }
-                    Segment::Mixed {
-                        prefix,
-                        name,
-                        suffix,
-                    } => {
-                        // The literal text around the parameter counts as a literal match.
+                    Segment::Mixed { pattern, names, .. } => {
+                        // The literal text around the parameters counts as a literal match.
                         literals += 1;
-                        match part
-                            .strip_prefix(prefix.as_str())
-                            .and_then(|rest| rest.strip_suffix(suffix.as_str()))
-                        {
-                            Some(middle) if !middle.is_empty() => {
-                                let value = percent_encoding::percent_decode_str(middle)
-                                    .decode_utf8_lossy()
-                                    .into_owned();
-                                params.push((name.clone(), value));
+                        let decoded = percent_encoding::percent_decode_str(part)
+                            .decode_utf8_lossy()
+                            .into_owned();
+                        match pattern.captures(&decoded) {
+                            Some(caps) => {
+                                for (i, name) in names.iter().enumerate() {
+                                    let value = caps.get(i + 1).map_or("", |m| m.as_str());
+                                    params.push((name.clone(), value.to_string()));
+                                }
                                 true
                             }
-                            _ => false,
+                            None => false,
                         }
                     }
                 });
@@ -232,7 +235,7 @@ mod tests {
     fn parameters_with_literal_text_in_their_segment_are_matched() {
         let segs = parse_template("/v1/{+name}:cancel");
         assert!(
-            matches!(&segs[1], Segment::Mixed { name, suffix, .. } if name == "name" && suffix == ":cancel")
+            matches!(&segs[1], Segment::Mixed { key, names, .. } if key == "{}:cancel" && names == &["name"])
         );
         let spec = ApiSpec::from_text(
             "t",

@@ -938,6 +938,7 @@ fn format_ok(format: Option<&str>, s: &str) -> bool {
                     && !rest.is_empty()
             }) && !s.contains(char::is_whitespace)
         }
+        Some("duration") => s.starts_with('P') && s.len() > 2,
         Some("ipv4") => s.parse::<std::net::Ipv4Addr>().is_ok(),
         Some("ipv6") => s.parse::<std::net::Ipv6Addr>().is_ok(),
         Some("hostname" | "idn-hostname") => {
