@@ -5,18 +5,23 @@
 //! - [`persona`]: the customer behind a document, coherent across endpoints.
 //! - [`generate`]: the schema walker that satisfies every keyword and fills fields by meaning.
 //! - [`pattern`]: compiled `pattern`s, for checking and for generating.
+//! - [`media`]: real content for non-JSON media (PDF, CSV, images, XML, text...).
 
 pub mod br;
 pub mod generate;
+pub mod media;
 pub mod pattern;
 pub mod persona;
+pub mod request;
+pub mod respond;
+pub mod servable;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use sha2::{Digest, Sha256};
 
-pub use generate::{GenContext, generate_value};
+pub use generate::{GenContext, OpenWorld, generate_value, generate_value_with};
 pub use persona::{CustomerStatus, DocKind, MultipleApproval, Persona, PersonaBook};
 
 /// The instant generated dates are relative to. Fixed, not "now": the same seed must give the same

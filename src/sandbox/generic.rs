@@ -1,8 +1,9 @@
-//! The generic family: documents no provider family claims (a participant's own OpenAPI file, say),
-//! served from their schemas alone like a classic mock server, but through the same pipeline as
-//! every family — requests validated, declared security enforced — with realistic, valid data.
-//! A valid CPF or CNPJ in a path parameter picks the persona, so data stays coherent and
-//! deterministic.
+//! The generic family: documents no provider family claims (a participant's own OpenAPI file,
+//! another provider's API), served like a validating mock server through the same pipeline as
+//! every family — parameters and bodies validated, declared security enforced
+//! ([`crate::spec::security`]) — with realistic data valid against the document, in the media type
+//! the client accepts (a real PDF, CSV or image where one is declared). A CPF or CNPJ the request
+//! names picks the persona, so the data is about that customer and the same on every call.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -10,11 +11,12 @@ use std::sync::Arc;
 use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::family::{Call, ErrorContext, Family, Handler, Problem, Reply};
+use super::family::{Call, ErrorContext, Family, Handler, Problem, ProblemKind, Reply};
 use super::http::{self, HttpResponse};
 use crate::br;
-use crate::datagen::{generate_value, rng_for};
-use crate::spec::{ApiSpec, GENERIC, Operation};
+use crate::datagen::respond::{self, RespondError};
+use crate::datagen::{OpenWorld, generate_value, rng_for};
+use crate::spec::{ApiSpec, Direction, GENERIC, Operation};
 
 /// The customer a request is about when it names none.
 const DEFAULT_SUBJECT: &str = "52998224725";
@@ -48,54 +50,69 @@ impl Family for Generic {
     }
 }
 
-/// The persona a request is about: the first path parameter holding a valid CPF or CNPJ, or a fixed
-/// default customer.
+/// The customer the request is about: the first valid CPF or CNPJ among the path parameters, the
+/// query parameters and the top-level fields of a JSON body; else a fixed default customer.
 pub fn subject(call: &Call<'_>) -> String {
-    call.req
-        .params
+    let req = call.req;
+    let is_document = |v: &str| {
+        let v = br::strip_mask(v);
+        ((v.len() == 11 && br::is_valid_cpf(&v)) || (v.len() == 14 && br::is_valid_cnpj(&v)))
+            .then_some(v)
+    };
+    let from_body = || {
+        call.body?
+            .as_object()?
+            .values()
+            .filter_map(Value::as_str)
+            .find_map(is_document)
+    };
+    req.params
         .iter()
-        .map(|(_, v)| br::strip_mask(v))
-        .find(|v| (v.len() == 11 && br::is_valid_cpf(v)) || (v.len() == 14 && br::is_valid_cnpj(v)))
+        .chain(req.query.iter())
+        .find_map(|(_, v)| is_document(v))
+        .or_else(from_body)
         .unwrap_or_else(|| DEFAULT_SUBJECT.to_string())
 }
 
-/// The operation's declared success answer, generated from its schema.
+/// The declared success a real provider would send (201 for a creating POST, 204 for a DELETE,
+/// ...), with a body valid against its schema in the media type the client accepts
+/// ([`crate::datagen::respond`]).
 fn respond(call: &Call<'_>) -> Reply {
-    let op = call.op;
-    let Some(response) = op
-        .responses
-        .iter()
-        .filter(|r| r.status.starts_with('2'))
-        .min_by(|a, b| a.status.cmp(&b.status))
-    else {
+    let (app, spec, op) = (call.app, call.spec, call.op);
+    let Some(status) = respond::success_status(op) else {
         return Err(Problem::new(
             StatusCode::NOT_IMPLEMENTED,
             format!("{} declares no success response to imitate", op.id),
         ));
     };
-    let status = response
-        .status
-        .parse::<u16>()
-        .ok()
-        .and_then(|s| StatusCode::from_u16(s).ok())
-        .unwrap_or(StatusCode::OK);
-    let Some(schema) = response.schema() else {
-        return Ok(http::empty_response(status));
-    };
     let document = subject(call);
-    let persona = call.app.personas.get(&document);
-    let ctx = call.app.gen_context(call.spec, &persona, 0);
-    let mut rng = rng_for(
-        call.app.config.seed,
-        &document,
-        &format!("{}|{}", call.spec.base_path, op.id),
-    );
-    let body: Value = generate_value(schema, None, &ctx, &mut rng);
-    let content_type = response
-        .content_type
-        .as_deref()
-        .unwrap_or("application/json");
-    Ok(http::json_response(status, content_type, &body))
+    let persona = app.personas.get(&document);
+    let scopes = spec.security.all_scopes();
+    let mut ctx = app.gen_context(spec, &persona, 0);
+    ctx.open = Some(OpenWorld {
+        direction: Direction::Response,
+        scopes: &scopes,
+    });
+    let accept = call.req.header(hyper::header::ACCEPT);
+    match respond::respond(spec, op, status, accept, &ctx, app.config.seed) {
+        Ok(answer) => {
+            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+            Ok(match answer.content_type {
+                Some(ct) => http::bytes_response(status, &ct, answer.body),
+                None => http::empty_response(status),
+            })
+        }
+        Err(RespondError::NotAcceptable { declared }) => Err(Problem::of(
+            ProblemKind::NotAcceptable,
+            StatusCode::NOT_ACCEPTABLE,
+            format!(
+                "{} answers only {}; the Accept header allows none of them",
+                op.id,
+                declared.join(", ")
+            ),
+        )),
+        Err(e) => Err(Problem::internal(e.to_string())),
+    }
 }
 
 /// An error in the shape the operation declares for its status, filled with the problem; a

@@ -161,6 +161,17 @@ pub fn is_authority(s: &str) -> bool {
         })
 }
 
+/// The check of declared security (`spec::security::check`) reads credentials from requests.
+impl crate::spec::security::Credentials for Req {
+    fn header(&self, name: &str) -> Option<&str> {
+        Req::header(self, name)
+    }
+
+    fn query(&self, name: &str) -> Option<&str> {
+        self.query_param(name)
+    }
+}
+
 pub fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
     raw.map(|q| {
         form_urlencoded::parse(q.as_bytes())

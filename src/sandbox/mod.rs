@@ -167,6 +167,25 @@ impl App {
             bound.push(BoundSpec { family, handlers });
         }
         owners.sort_by_key(|(base, _)| std::cmp::Reverse(base.len()));
+        // A document of no known family is answered from its schemas alone: refuse one that cannot
+        // be (a schema nothing satisfies, an undeclared security scheme) instead of answering badly.
+        let personas = PersonaBook::new(config.seed, fixtures.clone());
+        for api in specs
+            .apis
+            .iter()
+            .filter(|a| a.family == crate::spec::GENERIC)
+        {
+            let persona = personas.get("52998224725");
+            let problems = crate::datagen::servable::check(api, &persona, config.seed);
+            if !problems.is_empty() {
+                let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                anyhow::bail!(
+                    "{}: cannot be served as a generic document:\n  {}",
+                    api.source,
+                    list.join("\n  ")
+                );
+            }
+        }
         let router = specs.router();
         let mut rng = crate::datagen::rng_for(config.seed, "institution", "cnpj");
         let institution_cnpjs = (0..3)
@@ -201,6 +220,7 @@ impl App {
             alphanumeric_cnpj: spec.alphanumeric_cnpj,
             record,
             optional_share: 0.7,
+            open: None,
         }
     }
 

@@ -125,7 +125,14 @@ pub async fn handle(
         return unrouted_error(&app, &req, problem);
     }
     let mut req = req;
-    if req.path == "/sandbox" || req.path.starts_with("/sandbox/") {
+    // A served document with its own `/sandbox/...` operations (a provider's simulation
+    // endpoints) keeps them; our control API answers the rest.
+    if (req.path == "/sandbox" || req.path.starts_with("/sandbox/"))
+        && !matches!(
+            app.router.find(req.method.as_str(), &req.path),
+            RouteMatch::Found { .. }
+        )
+    {
         return control::handle(&app, &req);
     }
     let (spec, op) = match app.router.find(req.method.as_str(), &req.path) {
@@ -259,7 +266,11 @@ pub fn run(app: &App, spec: &Arc<ApiSpec>, op: &Arc<Operation>, req: &Req) -> Ht
     if let (Some(c), Some(v)) = (family.correlation(), echo) {
         response.headers_mut().insert(c.header, v);
     }
-    if app.config.self_check {
+    // A document we did not write may leave out the statuses the pipeline answers for it (406,
+    // 415, 401): those are not the sandbox contradicting its spec.
+    let undeclared_refusal =
+        family.name() == crate::spec::GENERIC && op.response(response.status().as_u16()).is_none();
+    if app.config.self_check && !undeclared_refusal {
         response = self_check(op, response);
     }
     response
@@ -359,7 +370,7 @@ fn answer_media(op: &Operation) -> Vec<&str> {
         .responses
         .iter()
         .filter(|r| r.status.starts_with('2'))
-        .filter_map(|r| r.content_type.as_deref())
+        .flat_map(|r| r.media_types.iter().map(String::as_str))
         .collect();
     if !success.is_empty() {
         return success;
@@ -368,7 +379,7 @@ fn answer_media(op: &Operation) -> Vec<&str> {
     for ct in op
         .responses
         .iter()
-        .filter_map(|r| r.content_type.as_deref())
+        .flat_map(|r| r.media_types.iter().map(String::as_str))
     {
         if !all.contains(&ct) {
             all.push(ct);
@@ -469,9 +480,21 @@ fn content_type(op: &Operation, req: &Req) -> Result<(), Problem> {
         .to_ascii_lowercase();
     let expected = declared.content_type.as_str();
     let json_like = |m: &str| m == "application/json" || m.ends_with("+json");
-    let ok =
-        sent == expected || (expected.contains("json") && json_like(&sent)) || (expected == "*/*");
-    if ok {
+    let accepts = |declared: &str| {
+        let declared = declared
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        sent == declared
+            || declared == "*/*"
+            || (declared.contains("json") && json_like(&sent))
+            || declared
+                .strip_suffix("/*")
+                .is_some_and(|t| sent.split('/').next() == Some(t))
+    };
+    if accepts(expected) || declared.media_types.iter().any(|m| accepts(m)) {
         return Ok(());
     }
     Err(Problem::of(
@@ -543,10 +566,43 @@ fn body(op: &Operation, req: &Req, policy: BodyPolicy) -> Result<Option<Value>, 
         }
         return Ok(None);
     }
-    let value = if declared.content_type == "application/x-www-form-urlencoded" {
+    let sent = req
+        .header(hyper::header::CONTENT_TYPE)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let is_json = |m: &str| m.contains("json");
+    if !is_json(&sent) && !sent.starts_with("application/x-www-form-urlencoded") && !sent.is_empty()
+    {
+        // Another declared media (a file upload, XML): the handler reads the bytes.
+        return Ok(None);
+    }
+    let value = if sent.starts_with("application/x-www-form-urlencoded")
+        || (sent.is_empty() && declared.content_type == "application/x-www-form-urlencoded")
+    {
+        // A form carries text: each field becomes the JSON type its property declares, as
+        // OpenAPI's form serialisation implies, so `quantity=8` meets `type: integer`.
+        let properties = declared.validator.schema().get("properties");
         let mut map = Map::new();
         for (k, v) in req.form() {
-            map.insert(k, Value::String(v));
+            let typed = match properties
+                .and_then(|p| p.get(&k))
+                .and_then(|s| s.get("type"))
+                .and_then(Value::as_str)
+            {
+                Some("integer") => v.parse::<i64>().map(Value::from).ok(),
+                Some("number") => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite())
+                    .map(Value::from),
+                Some("boolean") => match v.as_str() {
+                    "true" => Some(Value::Bool(true)),
+                    "false" => Some(Value::Bool(false)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            map.insert(k, typed.unwrap_or(Value::String(v)));
         }
         Value::Object(map)
     } else {
@@ -586,11 +642,23 @@ fn body(op: &Operation, req: &Req, policy: BodyPolicy) -> Result<Option<Value>, 
 }
 
 /// What [`Family::authenticate`] checks by default: the credentials the operation's `security`
-/// asks for are there and well-formed. Families with a token store check more.
-// The spec's security model arrives with the generic mock's work; until then nothing is enforced
-// for documents of no family.
-pub fn default_authenticate(_call: &Call<'_>) -> Result<(), Problem> {
-    Ok(())
+/// asks for are there and well-formed, and a token that names its scopes has the operation's
+/// (`spec::security`). Families with a token store check more.
+pub fn default_authenticate(call: &Call<'_>) -> Result<(), Problem> {
+    let now = call.app.clock.now().timestamp();
+    let verdict =
+        crate::spec::security::check(&call.op.security, &call.spec.security, call.req, now);
+    let kind = match verdict.status() {
+        401 => ProblemKind::Unauthenticated,
+        403 => ProblemKind::Forbidden,
+        _ => return Ok(()),
+    };
+    let status = StatusCode::from_u16(verdict.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    let mut problem = Problem::of(kind, status, verdict.message());
+    if let Some(challenge) = verdict.challenge() {
+        problem = problem.header("www-authenticate", challenge);
+    }
+    Err(problem)
 }
 
 /// The first path parameter that is a valid CPF or CNPJ.

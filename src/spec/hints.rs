@@ -76,6 +76,28 @@ pub enum Hint {
     DocumentIssuer,
     IsMain,
     Text,
+    // Meanings read from documents of no known family (see `spec::meaning`).
+    /// The customer's own document, CPF or CNPJ as the persona is.
+    PersonaDocument,
+    PersonBirthDate,
+    FirstName,
+    LastName,
+    Username,
+    Age,
+    Page,
+    PageSize,
+    Count,
+    UnixTime,
+    Percentage,
+    CountryCode,
+    AccessToken,
+    Password,
+    Ip,
+    Url,
+    Locale,
+    Timezone,
+    Identifier,
+    Sentence,
 }
 
 /// Which check-digit rule applies to a field, if any.
@@ -156,6 +178,26 @@ impl Hint {
             "document.issuer" => DocumentIssuer,
             "is-main" => IsMain,
             "text" => Text,
+            "persona.document" => PersonaDocument,
+            "person.birthDate" => PersonBirthDate,
+            "person.firstName" => FirstName,
+            "person.lastName" => LastName,
+            "username" => Username,
+            "age" => Age,
+            "page" => Page,
+            "page.size" => PageSize,
+            "count" => Count,
+            "unix-time" => UnixTime,
+            "percentage" => Percentage,
+            "country.code" => CountryCode,
+            "access-token" => AccessToken,
+            "password" => Password,
+            "ip" => Ip,
+            "url" => Url,
+            "locale" => Locale,
+            "timezone" => Timezone,
+            "id" => Identifier,
+            "sentence" => Sentence,
             _ => return None,
         })
     }
@@ -167,7 +209,7 @@ impl Hint {
             Hint::PersonaCnpj | Hint::Cnpj | Hint::InstitutionCnpj | Hint::BankCnpj => {
                 Some(DocumentKind::Cnpj)
             }
-            Hint::CpfOrCnpj => Some(DocumentKind::CpfOrCnpj),
+            Hint::CpfOrCnpj | Hint::PersonaDocument => Some(DocumentKind::CpfOrCnpj),
             _ => None,
         }
     }
@@ -180,6 +222,29 @@ pub fn hint_for(schema: &Value, prop: Option<&str>, parent: Option<&str>) -> Opt
         return Hint::parse(name);
     }
     infer(prop?, parent)
+}
+
+/// The meaning of a field of a document of no known family: `x-datagen`, then the open-world
+/// reading of its name ([`super::meaning`]), then the exact names of our families where they do
+/// not depend on those families' structure.
+pub fn hint_for_open(schema: &Value, prop: Option<&str>, parent: Option<&str>) -> Option<Hint> {
+    if let Some(name) = schema.get("x-datagen").and_then(Value::as_str) {
+        return Hint::parse(name);
+    }
+    let prop = prop?;
+    if let Some(h) = super::meaning::infer_open(schema, prop, parent) {
+        return Some(h);
+    }
+    match infer(prop, parent)? {
+        // Open Finance's list structures give these their meaning; elsewhere `number` or `sex`
+        // say too little.
+        Hint::DocumentNumber
+        | Hint::DocumentIssuer
+        | Hint::PersonaSex
+        | Hint::PersonaMaritalStatus
+        | Hint::PersonaId => None,
+        h => Some(h),
+    }
 }
 
 /// Name-based inference, written against the Open Finance Customers (v1 and v2) and Bankly field names.

@@ -104,7 +104,18 @@ fn lookup<'a>(root: &'a Value, tokens: &[String]) -> Option<&'a Value> {
 /// unchecked corner is better than refusing a participant's document.
 pub fn dereference(source: &str, root: &Value) -> Result<Value, SpecError> {
     let mut stack = Vec::new();
-    deref_node(source, root, root, &mut stack)
+    let mut at = Vec::new();
+    deref_node(source, root, root, &mut stack, &mut at)
+}
+
+/// `["paths", "/a/{b}", "get"]` -> `#/paths/~1a~1{b}/get`.
+pub fn pointer(tokens: &[String]) -> String {
+    let mut out = String::from("#");
+    for t in tokens {
+        out.push('/');
+        out.push_str(&t.replace('~', "~0").replace('/', "~1"));
+    }
+    out
 }
 
 fn deref_node(
@@ -112,6 +123,7 @@ fn deref_node(
     root: &Value,
     node: &Value,
     stack: &mut Vec<String>,
+    at: &mut Vec<String>,
 ) -> Result<Value, SpecError> {
     match node {
         Value::Object(map) => {
@@ -120,7 +132,10 @@ fn deref_node(
                     return Err(SpecError::Reference {
                         source_name: source.to_string(),
                         reference: reference.clone(),
-                        message: "only references inside the same document are supported".into(),
+                        message: format!(
+                            "at {}: only references inside the same document are supported",
+                            pointer(at)
+                        ),
                     });
                 }
                 if stack.iter().any(|r| r == reference) {
@@ -130,29 +145,48 @@ fn deref_node(
                 let tokens = pointer_tokens(reference).ok_or_else(|| SpecError::Reference {
                     source_name: source.to_string(),
                     reference: reference.clone(),
-                    message: "not a JSON pointer".into(),
+                    message: format!("at {}: not a JSON pointer", pointer(at)),
                 })?;
                 let target = lookup(root, &tokens).ok_or_else(|| SpecError::Reference {
                     source_name: source.to_string(),
                     reference: reference.clone(),
-                    message: "points at nothing".into(),
+                    message: format!("at {}: points at nothing", pointer(at)),
                 })?;
                 stack.push(reference.clone());
-                let resolved = deref_node(source, root, target, stack);
+                let resolved = deref_node(source, root, target, stack, at);
                 stack.pop();
-                return resolved;
+                // A named schema keeps its name: a `discriminator` without a mapping names its
+                // branches by it.
+                return resolved.map(|mut v| {
+                    if let (Some(name), Value::Object(map)) =
+                        (reference.strip_prefix("#/components/schemas/"), &mut v)
+                        && !name.contains('/')
+                        && !map.contains_key("x-ref-name")
+                    {
+                        map.insert("x-ref-name".into(), Value::String(name.to_string()));
+                    }
+                    v
+                });
             }
             let mut out = Map::with_capacity(map.len());
             for (k, v) in map {
-                out.insert(k.clone(), deref_node(source, root, v, stack)?);
+                at.push(k.clone());
+                let resolved = deref_node(source, root, v, stack, at);
+                at.pop();
+                out.insert(k.clone(), resolved?);
             }
             Ok(Value::Object(out))
         }
-        Value::Array(items) => items
-            .iter()
-            .map(|v| deref_node(source, root, v, stack))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, v) in items.iter().enumerate() {
+                at.push(i.to_string());
+                let resolved = deref_node(source, root, v, stack, at);
+                at.pop();
+                out.push(resolved?);
+            }
+            Ok(Value::Array(out))
+        }
         other => Ok(other.clone()),
     }
 }
@@ -201,6 +235,7 @@ mod tests {
         let doc = json!({"a": {"$ref": "#/nowhere"}});
         let err = dereference("doc.yaml", &doc).unwrap_err().to_string();
         assert!(err.contains("#/nowhere"), "{err}");
+        assert!(err.contains("at #/a:"), "{err}");
         assert!(err.contains("doc.yaml"), "{err}");
     }
 }

@@ -9,9 +9,11 @@ pub mod embedded;
 pub mod hints;
 pub mod judge;
 pub mod load;
+pub mod meaning;
 pub mod oas30;
 pub mod router;
 pub mod rules;
+pub mod security;
 pub mod validate;
 
 use std::collections::BTreeSet;
@@ -75,12 +77,29 @@ pub struct HeaderSpec {
 pub struct ResponseSpec {
     /// `"200"`, `"422"`, ... or `"default"`.
     pub status: String,
-    /// The media type whose schema `validator` holds: the first JSON one, else the only one.
+    /// The first JSON media type, whose schema [`Self::validator`] checks.
     pub content_type: Option<String>,
     /// Every media type of the response's `content`, as written (`application/pdf`, `image/*`).
     pub media_types: Vec<String>,
     pub validator: Option<SchemaValidator>,
     pub headers: Vec<HeaderSpec>,
+    /// Every declared media type in document order, JSON or not (`application/pdf`, `text/csv`).
+    pub media: Vec<MediaSpec>,
+}
+
+/// One media type of a response and the (dereferenced) schema of its content, if declared.
+#[derive(Debug, Clone)]
+pub struct MediaSpec {
+    pub content_type: String,
+    pub schema: Option<Arc<Value>>,
+}
+
+/// Which way a body travels: `readOnly` properties belong in responses only, `writeOnly` ones in
+/// requests only (OpenAPI 3.0 Schema Object).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Request,
+    Response,
 }
 
 impl ResponseSpec {
@@ -107,6 +126,8 @@ pub struct Operation {
     pub index: usize,
     pub id: String,
     pub method: String,
+    /// The operation's `summary`, for titles of documents about it (a PDF report).
+    pub summary: Option<String>,
     /// Path as written in the document (`/personal/identifications`).
     pub path: String,
     /// Base path + path: what a client calls on the sandbox.
@@ -118,6 +139,8 @@ pub struct Operation {
     pub permissions: Vec<String>,
     /// OAuth2 scopes of the operation's first `security` requirement (empty: any token, or none).
     pub scopes: Vec<String>,
+    /// The operation's effective security: its own `security`, else the document's default.
+    pub security: security::Security,
 }
 
 impl Operation {
@@ -180,6 +203,8 @@ pub struct ApiSpec {
     /// Whether the document's CNPJ fields admit the alphanumeric CNPJ (2.3.0 on). An institution
     /// on an older version has no such customers, partners or employers to show.
     pub alphanumeric_cnpj: bool,
+    /// `components.securitySchemes` and the default `security`.
+    pub security: security::SecurityModel,
 }
 
 /// A CNPJ field (by meaning) whose pattern admits letters, anywhere in `node`.
@@ -270,6 +295,7 @@ impl ApiSpec {
             .map(str::to_string)
             .unwrap_or_else(|| last_segment(&base_path));
 
+        let security = security::SecurityModel::parse(source, &doc)?;
         let mut operations = Vec::new();
         if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
             for (path, item) in paths {
@@ -279,6 +305,10 @@ impl ApiSpec {
                     let mut operation =
                         build_operation(source, &base_path, path, method, op, shared_params)?;
                     operation.index = operations.len();
+                    operation.security = match op.get("security") {
+                        Some(own) => security::Security::parse(own),
+                        None => security.default.clone(),
+                    };
                     operations.push(Arc::new(operation));
                 }
             }
@@ -302,6 +332,7 @@ impl ApiSpec {
             base_path,
             operations,
             alphanumeric_cnpj,
+            security,
         })
     }
 
@@ -471,12 +502,17 @@ fn build_operation(
         .and_then(Value::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| format!("{} {}", method.to_uppercase(), path));
-    let compile = |what: &str, schema: &Value| {
-        SchemaValidator::compile(schema).map_err(|message| SpecError::Invalid {
+    let compile_for = |what: &str, schema: &Value, direction: Option<Direction>| {
+        match direction {
+            Some(d) => SchemaValidator::compile_for(schema, d),
+            None => SchemaValidator::compile(schema),
+        }
+        .map_err(|message| SpecError::Invalid {
             source_name: source.to_string(),
             message: format!("{id}: {what}: schema does not compile: {message}"),
         })
     };
+    let compile = |what: &str, schema: &Value| compile_for(what, schema, None);
 
     let mut parameters: Vec<Parameter> = Vec::new();
     let own = op.get("parameters").and_then(Value::as_array);
@@ -524,7 +560,7 @@ fn build_operation(
                 required: body["required"].as_bool().unwrap_or(false),
                 content_type,
                 media_types: media_types(body.get("content")),
-                validator: compile("request body", schema)?,
+                validator: compile_for("request body", schema, Some(Direction::Request))?,
             }),
             None => None,
         },
@@ -534,10 +570,30 @@ fn build_operation(
     let mut responses = Vec::new();
     if let Some(map) = op.get("responses").and_then(Value::as_object) {
         for (status, response) in map {
-            let (content_type, validator) = match first_json_content(response.get("content")) {
+            let media: Vec<MediaSpec> = response
+                .get("content")
+                .and_then(Value::as_object)
+                .map(|c| {
+                    c.iter()
+                        .map(|(ct, m)| MediaSpec {
+                            content_type: ct.clone(),
+                            schema: m
+                                .get("schema")
+                                .filter(|s| s.is_object())
+                                .cloned()
+                                .map(Arc::new),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let (content_type, validator) = match json_content(response.get("content")) {
                 Some((ct, schema)) => (
                     Some(ct),
-                    Some(compile(&format!("response {status}"), schema)?),
+                    Some(compile_for(
+                        &format!("response {status}"),
+                        schema,
+                        Some(Direction::Response),
+                    )?),
                 ),
                 None => (None, None),
             };
@@ -563,6 +619,7 @@ fn build_operation(
                 media_types: media_types(response.get("content")),
                 validator,
                 headers,
+                media,
             });
         }
     }
@@ -597,6 +654,10 @@ fn build_operation(
     Ok(Operation {
         index: 0,
         id,
+        summary: op
+            .get("summary")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         method: method.to_uppercase(),
         path: path.to_string(),
         full_path: format!("{base_path}{path}"),
@@ -605,6 +666,7 @@ fn build_operation(
         responses,
         permissions,
         scopes,
+        security: security::Security::default(),
     })
 }
 
@@ -626,6 +688,22 @@ fn media_types(content: Option<&Value>) -> Vec<String> {
         .and_then(Value::as_object)
         .map(|c| c.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+/// The schema of the first JSON media type of a response. Other media (a PDF, a CSV) are not
+/// judged as JSON: their bytes are checked by `datagen::media::sniff`.
+fn json_content(content: Option<&Value>) -> Option<(String, &Value)> {
+    let content = content?.as_object()?;
+    let (ct, media) = content.iter().find(|(ct, _)| {
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        essence.ends_with("/json") || essence.ends_with("+json") || essence == "*/*"
+    })?;
+    Some((ct.clone(), media.get("schema")?))
 }
 
 /// An unknown `x-datagen` value is a typo that would silently produce generic data: refuse it at load.

@@ -8,16 +8,30 @@
 
 use serde_json::{Map, Value};
 
-/// Returns the JSON Schema 2020-12 equivalent of an OpenAPI 3.0 schema.
+use super::Direction;
+
+/// Returns the JSON Schema 2020-12 equivalent of an OpenAPI 3.0 schema, for a body of either
+/// direction.
 pub fn to_json_schema(schema: &Value) -> Value {
+    translate(schema, None)
+}
+
+/// [`to_json_schema`] for a body travelling one way: a `required` property marked `readOnly` is
+/// required in responses only, one marked `writeOnly` in requests only (OpenAPI 3.0.3 §4.7.25).
+pub fn to_json_schema_for(schema: &Value, direction: Direction) -> Value {
+    translate(schema, Some(direction))
+}
+
+fn translate(schema: &Value, direction: Option<Direction>) -> Value {
     match schema {
-        Value::Object(map) => Value::Object(translate_object(map)),
+        Value::Object(map) => Value::Object(translate_object(map, direction)),
         // `true`/`false` are valid JSON Schemas already.
         other => other.clone(),
     }
 }
 
-fn translate_object(map: &Map<String, Value>) -> Map<String, Value> {
+fn translate_object(map: &Map<String, Value>, direction: Option<Direction>) -> Map<String, Value> {
+    let to_json_schema = |v: &Value| translate(v, direction);
     let mut out = Map::with_capacity(map.len());
     for (key, value) in map {
         match key.as_str() {
@@ -44,6 +58,31 @@ fn translate_object(map: &Map<String, Value>) -> Map<String, Value> {
             // Annotations of OpenAPI that JSON Schema 2020-12 either lacks or reads differently.
             "example" | "nullable" | "discriminator" | "xml" | "externalDocs" => {}
             "exclusiveMinimum" | "exclusiveMaximum" if value.is_boolean() => {}
+            "required" if direction.is_some() => {
+                let skip = match direction {
+                    Some(Direction::Request) => "readOnly",
+                    _ => "writeOnly",
+                };
+                let props = map.get("properties").and_then(Value::as_object);
+                let kept: Vec<Value> = value
+                    .as_array()
+                    .map(|names| {
+                        names
+                            .iter()
+                            .filter(|n| {
+                                let flagged = n
+                                    .as_str()
+                                    .and_then(|n| props?.get(n))
+                                    .and_then(|p| p.get(skip))
+                                    == Some(&Value::Bool(true));
+                                !flagged
+                            })
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.insert(key.clone(), Value::Array(kept));
+            }
             _ => {
                 out.insert(key.clone(), value.clone());
             }
@@ -116,6 +155,23 @@ mod tests {
         assert_eq!(s, json!({"type": "number", "exclusiveMinimum": 0}));
         let s = to_json_schema(&json!({"type": "number", "minimum": 0, "exclusiveMinimum": false}));
         assert_eq!(s, json!({"type": "number", "minimum": 0}));
+    }
+
+    #[test]
+    fn read_only_is_required_in_responses_only() {
+        let schema = json!({"type": "object", "required": ["id", "password", "name"], "properties": {
+            "id": {"type": "string", "readOnly": true},
+            "password": {"type": "string", "writeOnly": true},
+            "name": {"type": "string"}}});
+        assert_eq!(
+            to_json_schema_for(&schema, Direction::Request)["required"],
+            json!(["password", "name"])
+        );
+        assert_eq!(
+            to_json_schema_for(&schema, Direction::Response)["required"],
+            json!(["id", "name"])
+        );
+        assert_eq!(to_json_schema(&schema)["required"], schema["required"]);
     }
 
     #[test]

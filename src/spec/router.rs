@@ -12,6 +12,14 @@ type Params = Vec<(String, String)>;
 enum Segment {
     Literal(String),
     Param(String),
+    /// Parameters with literal text in one segment: `{name}:cancel`, `{id}.json`, `v{version}`,
+    /// `{origin}-{destination}`. `key` is the segment with each parameter replaced by `{}`, so
+    /// two templates that differ only in parameter names are one route.
+    Mixed {
+        key: String,
+        pattern: regex::Regex,
+        names: Vec<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -47,12 +55,41 @@ fn parse_template(template: &str) -> Vec<Segment> {
     template
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(
-            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => Segment::Param(name.to_string()),
-                None => Segment::Literal(s.to_string()),
-            },
-        )
+        .map(|s| {
+            let Some(first) = s.find('{') else {
+                return Segment::Literal(s.to_string());
+            };
+            // `{+name}` (RFC 6570 reserved expansion) names the parameter `name`.
+            if first == 0 && s.ends_with('}') && s[1..].find('{').is_none() {
+                return Segment::Param(s[1..s.len() - 1].trim_start_matches('+').to_string());
+            }
+            let mut key = String::new();
+            let mut regex = String::from("^");
+            let mut names = Vec::new();
+            let mut rest = s;
+            while let Some(open) = rest.find('{') {
+                let Some(close) = rest[open..].find('}').map(|c| c + open) else {
+                    break;
+                };
+                key.push_str(&rest[..open]);
+                key.push_str("{}");
+                regex.push_str(&regex::escape(&rest[..open]));
+                regex.push_str("(.+?)");
+                names.push(rest[open + 1..close].trim_start_matches('+').to_string());
+                rest = &rest[close + 1..];
+            }
+            key.push_str(rest);
+            regex.push_str(&regex::escape(rest));
+            regex.push('$');
+            match regex::Regex::new(&regex) {
+                Ok(pattern) => Segment::Mixed {
+                    key,
+                    pattern,
+                    names,
+                },
+                Err(_) => Segment::Literal(s.to_string()),
+            }
+        })
         .collect()
 }
 
@@ -67,6 +104,9 @@ impl Router {
                         && r.segments.iter().zip(&segments).all(|(a, b)| match (a, b) {
                             (Segment::Literal(x), Segment::Literal(y)) => x == y,
                             (Segment::Param(_), Segment::Param(_)) => true,
+                            (Segment::Mixed { key: k1, .. }, Segment::Mixed { key: k2, .. }) => {
+                                k1 == k2
+                            }
                             _ => false,
                         })
                 });
@@ -129,6 +169,23 @@ impl Router {
                         params.push((name.clone(), value));
                         !part.is_empty()
                     }
+                    Segment::Mixed { pattern, names, .. } => {
+                        // The literal text around the parameters counts as a literal match.
+                        literals += 1;
+                        let decoded = percent_encoding::percent_decode_str(part)
+                            .decode_utf8_lossy()
+                            .into_owned();
+                        match pattern.captures(&decoded) {
+                            Some(caps) => {
+                                for (i, name) in names.iter().enumerate() {
+                                    let value = caps.get(i + 1).map_or("", |m| m.as_str());
+                                    params.push((name.clone(), value.to_string()));
+                                }
+                                true
+                            }
+                            None => false,
+                        }
+                    }
                 });
             if ok && best.as_ref().is_none_or(|(n, _, _)| literals > *n) {
                 best = Some((literals, route, params));
@@ -173,6 +230,33 @@ fn normalise(path: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_with_literal_text_in_their_segment_are_matched() {
+        let segs = parse_template("/v1/{+name}:cancel");
+        assert!(
+            matches!(&segs[1], Segment::Mixed { key, names, .. } if key == "{}:cancel" && names == &["name"])
+        );
+        let spec = ApiSpec::from_text(
+            "t",
+            "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /v1/{name}:\n    get: {responses: {'200': {description: ok}}}\n  /v1/{name}:cancel:\n    post: {responses: {'200': {description: ok}}}\n",
+        )
+        .unwrap();
+        let router = Router::new(&[Arc::new(spec)]);
+        match router.find("POST", "/v1/op%201:cancel") {
+            RouteMatch::Found {
+                operation, params, ..
+            } => {
+                assert_eq!(operation.path, "/v1/{name}:cancel");
+                assert_eq!(params, vec![("name".to_string(), "op 1".to_string())]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            router.find("GET", "/v1/op1"),
+            RouteMatch::Found { .. }
+        ));
+    }
 
     fn spec() -> Arc<ApiSpec> {
         let text = r#"

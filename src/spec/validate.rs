@@ -52,7 +52,18 @@ fn is_http_url(s: &str) -> bool {
 impl SchemaValidator {
     /// Compiles an OpenAPI 3.0 schema (already dereferenced).
     pub fn compile(schema: &Value) -> Result<SchemaValidator, String> {
-        let json_schema = oas30::to_json_schema(schema);
+        Self::compile_json(schema, oas30::to_json_schema(schema))
+    }
+
+    /// Compiles the schema of a body travelling `direction` (readOnly/writeOnly honoured).
+    pub fn compile_for(
+        schema: &Value,
+        direction: super::Direction,
+    ) -> Result<SchemaValidator, String> {
+        Self::compile_json(schema, oas30::to_json_schema_for(schema, direction))
+    }
+
+    fn compile_json(schema: &Value, json_schema: Value) -> Result<SchemaValidator, String> {
         let validator = options().build(&json_schema).map_err(|e| e.to_string())?;
         Ok(SchemaValidator {
             validator,
