@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::limits::{self, LimitChoices};
+use crate::sandbox::families;
 
 /// `target.toml`.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub struct TargetFile {
     /// Shown in reports.
     pub name: Option<String>,
@@ -25,10 +26,6 @@ pub struct TargetFile {
     pub headers: BTreeMap<String, String>,
     #[serde(default)]
     pub tls: TlsConfig,
-    #[serde(default)]
-    pub open_finance: OpenFinanceTarget,
-    #[serde(default)]
-    pub bankly: BanklyTarget,
     /// The sandbox control API, when the target has one (detected at `<base_url>/sandbox` otherwise).
     pub control_url: Option<String>,
     /// Largest response body (and response head) read from the target: bytes, or `"16MiB"`.
@@ -37,6 +34,9 @@ pub struct TargetFile {
     pub timeout: Option<Seconds>,
     /// Seconds one scenario may take, every step of it.
     pub scenario_timeout: Option<Seconds>,
+    /// Every other key: a family's `[<name>]` section, checked by the family at load.
+    #[serde(flatten)]
+    pub sections: BTreeMap<String, toml::Value>,
 }
 
 /// A byte count in `target.toml`: an integer, or a string with a unit (`"16MiB"`).
@@ -108,46 +108,6 @@ pub struct TlsConfig {
     pub insecure: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct OpenFinanceTarget {
-    pub base_url: Option<String>,
-    /// OAuth2 token endpoint (absolute URL or a path on the base URL).
-    pub token_url: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    /// A client_credentials token (scope `consents`) issued in advance, instead of the token endpoint.
-    pub client_credentials_token: Option<String>,
-    /// Documents of the test customers the target knows.
-    #[serde(default)]
-    pub documents: Documents,
-    /// Access tokens issued in advance, one per consent state of the scenario table:
-    /// `[open-finance.tokens.personal]` / `[open-finance.tokens.business]`, keys as in
-    /// `features/README.md` (`authorised`, `pending-multiple-approval`, `revoked`, ...).
-    #[serde(default)]
-    pub tokens: BTreeMap<String, BTreeMap<String, String>>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Documents {
-    pub cpf: Option<String>,
-    pub cnpj: Option<String>,
-    /// A customer with more than 25 identification records, for the paging scenarios.
-    pub paging_cpf: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BanklyTarget {
-    pub base_url: Option<String>,
-    pub token_url: Option<String>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    /// A token carrying every customer scope, issued in advance.
-    pub token: Option<String>,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error("{path}: {message}")]
@@ -191,9 +151,26 @@ impl TargetFile {
                 *p = dir.join(&*p);
             }
         }
-        if file.base_url.is_none() && file.open_finance.base_url.is_none() {
+        for (name, section) in &file.sections {
+            let Some(plugin) = families::plugin(name) else {
+                let known: Vec<&str> = families::PLUGINS.iter().map(|p| p.name()).collect();
+                return Err(TargetError::Invalid(format!(
+                    "{}: unknown key {name} (the shared keys, or a family's section: {})",
+                    path.display(),
+                    known.join(", ")
+                )));
+            };
+            plugin
+                .check_target_section(section)
+                .map_err(|e| TargetError::Invalid(format!("{}: [{name}]: {e}", path.display())))?;
+        }
+        let family_base = file
+            .sections
+            .values()
+            .any(|s| s.get("base-url").is_some_and(toml::Value::is_str));
+        if file.base_url.is_none() && !family_base {
             return Err(TargetError::Invalid(format!(
-                "{}: base-url (or open-finance.base-url) is required",
+                "{}: base-url (or a family section's base-url) is required",
                 path.display()
             )));
         }
@@ -205,9 +182,8 @@ impl TargetFile {
 #[derive(Debug, Clone)]
 pub struct Target {
     pub name: String,
-    pub open_finance_base: String,
-    pub bankly_base: String,
-    pub token_url: String,
+    /// The base URL every family's paths go under unless its section names another.
+    pub base: String,
     pub control_url: Option<String>,
     pub file: TargetFile,
     /// Host names the harness resolves itself (`--resolve`, the sandbox's published name), and to
@@ -221,56 +197,53 @@ impl Target {
         let base = base.trim_end_matches('/').to_string();
         Target {
             name: name.to_string(),
-            open_finance_base: base.clone(),
-            bankly_base: format!("{base}/bankly"),
-            token_url: format!("{base}/auth/token"),
             control_url: control.then(|| format!("{base}/sandbox")),
+            base,
             file: TargetFile::default(),
             pins: Vec::new(),
         }
     }
 
     pub fn from_file(file: TargetFile) -> Target {
-        let base = file.base_url.clone().unwrap_or_default();
-        let base = base.trim_end_matches('/').to_string();
-        let of_base = file
-            .open_finance
+        let base = file
             .base_url
             .clone()
-            .unwrap_or_else(|| base.clone())
-            .trim_end_matches('/')
-            .to_string();
-        let token_url = match &file.open_finance.token_url {
-            Some(u) if u.starts_with("http") => u.clone(),
-            Some(path) => format!("{of_base}{path}"),
-            None => format!("{of_base}/auth/token"),
-        };
-        let bankly_base = file
-            .bankly
-            .base_url
-            .clone()
-            .unwrap_or_else(|| format!("{base}/bankly"))
+            .unwrap_or_default()
             .trim_end_matches('/')
             .to_string();
         Target {
-            name: file.name.clone().unwrap_or_else(|| of_base.clone()),
+            name: file.name.clone().unwrap_or_else(|| base.clone()),
             control_url: file.control_url.clone(),
-            open_finance_base: of_base,
-            bankly_base,
-            token_url,
+            base,
             file,
             pins: Vec::new(),
         }
     }
 
-    /// An access token the configuration provides for `kind` (`personal`/`business`) and `state`.
-    pub fn configured_token(&self, kind: &str, state: &str) -> Option<&str> {
+    /// Where a family's provider paths live: its section's `base-url`, else the shared base with
+    /// the family's mount (a sandbox serves Bankly at `<base>/bankly`).
+    pub fn base_for(&self, family: &str, mount: &str) -> String {
+        match self
+            .file
+            .sections
+            .get(family)
+            .and_then(|s| s.get("base-url"))
+            .and_then(toml::Value::as_str)
+        {
+            Some(b) => b.trim_end_matches('/').to_string(),
+            None => format!("{}{mount}", self.base),
+        }
+    }
+
+    /// A family's section, read as the family's own type (checked at load, so a bad section never
+    /// gets this far; a missing one is the type's default).
+    pub fn section<T: serde::de::DeserializeOwned + Default>(&self, family: &str) -> T {
         self.file
-            .open_finance
-            .tokens
-            .get(kind)
-            .and_then(|t| t.get(state))
-            .map(String::as_str)
+            .sections
+            .get(family)
+            .cloned()
+            .and_then(|v| v.try_into().ok())
+            .unwrap_or_default()
     }
 }
 
@@ -279,22 +252,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn target_file_resolves_urls_and_relative_certificates() {
+    fn family_sections_set_their_base_and_unknown_sections_are_refused() {
         let dir = std::env::temp_dir().join(format!("finsandbox-target-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("target.toml");
+        let plugin = families::PLUGINS[0];
         std::fs::write(
             &path,
-            r#"
-name = "Banco Exemplo (homologação)"
-base-url = "https://apih.banco.example/"
-[tls]
-client-cert = "certs/client.pem"
-[open-finance]
-token-url = "/oauth/token"
-[open-finance.tokens.personal]
-authorised = "abc"
-"#,
+            format!(
+                "base-url = \"https://apih.banco.example/\"\n[tls]\nclient-cert = \"certs/client.pem\"\n[{}]\nbase-url = \"https://other.example/api/\"\n",
+                plugin.name()
+            ),
         )
         .unwrap();
         let file = TargetFile::load(&path).unwrap();
@@ -303,9 +271,22 @@ authorised = "abc"
             Some(dir.join("certs/client.pem").as_path())
         );
         let t = Target::from_file(file);
-        assert_eq!(t.token_url, "https://apih.banco.example/oauth/token");
-        assert_eq!(t.configured_token("personal", "authorised"), Some("abc"));
-        assert_eq!(t.configured_token("business", "authorised"), None);
+        assert_eq!(
+            t.base_for(plugin.name(), plugin.mount()),
+            "https://other.example/api"
+        );
+        let other = families::PLUGINS[1];
+        assert_eq!(
+            t.base_for(other.name(), other.mount()),
+            format!("https://apih.banco.example{}", other.mount())
+        );
+        std::fs::write(
+            &path,
+            "base-url = \"https://x.example\"\n[widgets-bank]\nbase-url = \"y\"\n",
+        )
+        .unwrap();
+        let err = TargetFile::load(&path).unwrap_err().to_string();
+        assert!(err.contains("widgets-bank"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

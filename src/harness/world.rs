@@ -5,6 +5,8 @@
 //! around the cucumber run: cucumber creates Worlds itself and offers no way to pass them arguments,
 //! and it polls every scenario on the caller's task, so the task-local is always in scope.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,12 +52,11 @@ pub struct CheckWorld {
     pub ctx: Option<Arc<RunContext>>,
     /// Unique per scenario within a run.
     pub scenario_no: u64,
-    /// Bearer token for resource calls.
-    pub token: Option<String>,
-    /// client_credentials token for the Consents API.
-    pub client_token: Option<String>,
-    pub consent_id: Option<String>,
-    pub refresh_token: Option<String>,
+    /// The bearer token of resource calls, per family (a scenario may hold several).
+    pub tokens: HashMap<&'static str, String>,
+    /// The scenario's named values, written `{{name}}` in features: its customers (`cpf`,
+    /// `documentNumber`), what it created (`consentId`).
+    pub values: HashMap<String, String>,
     /// Headers added to the next requests, and headers left out of them.
     pub extra_headers: Vec<(String, String)>,
     pub omit_headers: Vec<String>,
@@ -66,15 +67,15 @@ pub struct CheckWorld {
     pub failure: Option<Failure>,
     /// When the scenario's time is up (`--scenario-timeout`): no request of it runs past this.
     pub deadline: Option<tokio::time::Instant>,
-    /// Bankly: scopes of the current token, registered webhook receiver and so on.
-    pub bankly: super::steps::bankly::BanklyState,
+    /// Each family's own part of the scenario's state (its consent, its registered customer, its
+    /// receiver), by type: the World knows no family.
+    parts: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
 }
 
 impl fmt::Debug for CheckWorld {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CheckWorld")
             .field("scenario_no", &self.scenario_no)
-            .field("consent_id", &self.consent_id)
             .field("last_status", &self.last.as_ref().map(|s| s.status))
             .finish_non_exhaustive()
     }
@@ -87,12 +88,22 @@ impl CheckWorld {
             .as_ref()
             .map(|c| c.scenarios.fetch_add(1, Ordering::Relaxed))
             .unwrap_or(0);
+        let mut values = HashMap::new();
+        if let Some(c) = &ctx {
+            for plugin in crate::sandbox::families::PLUGINS {
+                let seed = crate::sandbox::family::ScenarioSeed {
+                    seed: c.seed,
+                    scenario: scenario_no,
+                    sandbox: c.target.control_url.is_some(),
+                    section: c.target.file.sections.get(plugin.name()),
+                };
+                values.extend(plugin.scenario_values(&seed));
+            }
+        }
         CheckWorld {
             scenario_no,
-            token: None,
-            client_token: None,
-            consent_id: None,
-            refresh_token: None,
+            tokens: HashMap::new(),
+            values,
             extra_headers: Vec::new(),
             omit_headers: Vec::new(),
             last: None,
@@ -102,8 +113,41 @@ impl CheckWorld {
                 .as_ref()
                 .map(|c| tokio::time::Instant::now() + c.client.limits().scenario_timeout),
             ctx,
-            bankly: Default::default(),
+            parts: HashMap::new(),
         }
+    }
+
+    /// The family's part of the scenario's state, created on first use.
+    pub fn part<T: Default + Send + Sync + 'static>(&mut self) -> &mut T {
+        self.parts
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()))
+            .downcast_mut::<T>()
+            .expect("a part is stored under its own type")
+    }
+
+    /// The family's part, if it has one yet.
+    pub fn part_ref<T: 'static>(&self) -> Option<&T> {
+        self.parts
+            .get(&TypeId::of::<T>())
+            .and_then(|p| p.downcast_ref::<T>())
+    }
+
+    /// A named value of the scenario (`{{name}}` in features); empty when it has none.
+    pub fn value(&self, name: &str) -> String {
+        self.values.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The resource token of a family's calls.
+    pub fn token(&self, family: &str) -> Option<&str> {
+        self.tokens.get(family).map(String::as_str)
+    }
+
+    pub fn set_token(&mut self, family: &'static str, token: Option<String>) {
+        match token {
+            Some(t) => self.tokens.insert(family, t),
+            None => self.tokens.remove(family),
+        };
     }
 
     pub fn ctx(&self) -> Result<Arc<RunContext>, StepFail> {

@@ -301,6 +301,17 @@ pub trait Family: Send + Sync + 'static {
     fn as_any(&self) -> &dyn Any;
 }
 
+/// What a family knows of a harness scenario when it starts.
+pub struct ScenarioSeed<'a> {
+    pub seed: u64,
+    /// Unique per scenario within a run.
+    pub scenario: u64,
+    /// Whether the target has the finsandbox control API (a sandbox: fresh customers are free).
+    pub sandbox: bool,
+    /// The family's `[<name>]` section of `target.toml`, if any.
+    pub section: Option<&'a toml::Value>,
+}
+
 /// What a plugin gets to build its family.
 pub struct Init<'a> {
     pub config: &'a super::SandboxConfig,
@@ -369,6 +380,31 @@ pub trait Plugin: Sync {
     }
 
     fn build(&self, init: &Init<'_>) -> anyhow::Result<Arc<dyn Family>>;
+
+    /// The scenario's named values the family provides from the start (`{{cpf}}` in features):
+    /// deterministic per (seed, scenario) against a sandbox, from the family's `target.toml`
+    /// section against a real implementation.
+    fn scenario_values(&self, _scenario: &ScenarioSeed<'_>) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// Headers the harness sends with every request to the family's paths, fresh each time
+    /// (a correlation id, the headers the provider requires).
+    fn request_headers(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// Checks the family's `[<name>]` section of `target.toml`: its keys and their values. By
+    /// default a family takes `base-url` only.
+    fn check_target_section(&self, section: &toml::Value) -> Result<(), String> {
+        match section.as_table() {
+            Some(t) => match t.keys().find(|k| *k != "base-url") {
+                Some(k) => Err(format!("unknown key {k} (this family takes base-url)")),
+                None => Ok(()),
+            },
+            None => Err("must be a table".into()),
+        }
+    }
 }
 
 /// Typed options of the families, keyed by type: each family reads back the `Args` struct it

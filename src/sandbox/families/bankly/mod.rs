@@ -20,6 +20,10 @@ pub mod kyc;
 pub mod validate;
 pub mod webhooks;
 
+/// The family's harness steps and its part of the World (its folder under `src/harness/steps/`).
+#[path = "../../../harness/steps/bankly/mod.rs"]
+pub mod steps;
+
 use std::any::Any;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration as StdDuration, Instant};
@@ -110,6 +114,22 @@ impl Plugin for BanklyPlugin {
 
     fn build(&self, init: &Init<'_>) -> anyhow::Result<Arc<dyn Family>> {
         Ok(Arc::new(Bankly::new(init)?))
+    }
+
+    fn scenario_values(&self, scenario: &family::ScenarioSeed<'_>) -> Vec<(String, String)> {
+        steps::scenario_values(scenario)
+    }
+
+    fn request_headers(&self) -> Vec<(String, String)> {
+        steps::request_headers()
+    }
+
+    fn check_target_section(&self, section: &toml::Value) -> Result<(), String> {
+        section
+            .clone()
+            .try_into::<steps::target::BanklyTarget>()
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -11,6 +11,10 @@ pub mod control;
 pub mod customers;
 pub mod state;
 
+/// The family's harness steps and its part of the World (its folder under `src/harness/steps/`).
+#[path = "../../../harness/steps/open_finance/mod.rs"]
+pub mod steps;
+
 use std::any::Any;
 use std::sync::{Arc, RwLock};
 
@@ -110,6 +114,22 @@ impl Plugin for OpenFinancePlugin {
 
     fn build(&self, init: &Init<'_>) -> anyhow::Result<Arc<dyn Family>> {
         Ok(Arc::new(OpenFinance::new(init.config.families.get())))
+    }
+
+    fn scenario_values(&self, scenario: &family::ScenarioSeed<'_>) -> Vec<(String, String)> {
+        steps::scenario_values(scenario)
+    }
+
+    fn request_headers(&self) -> Vec<(String, String)> {
+        steps::request_headers()
+    }
+
+    fn check_target_section(&self, section: &toml::Value) -> Result<(), String> {
+        section
+            .clone()
+            .try_into::<steps::target::OpenFinanceTarget>()
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -29,11 +29,18 @@ use sha2::Sha256;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use super::super::client::Sent;
-use super::super::limits::{self, Limits};
-use super::super::report::Finding;
-use super::super::world::{CheckWorld, RunContext, StepFail, StepResult};
-use super::{Auth, split_list};
+use crate::harness::client::Sent;
+use crate::harness::limits::{self, Limits};
+use crate::harness::report::Finding;
+use crate::harness::world::{CheckWorld, RunContext, StepFail, StepResult};
+use crate::harness::steps::{Auth, split_list};
+use crate::sandbox::family::ScenarioSeed;
+
+use super::NAME;
+
+pub mod target;
+
+use target::bankly_target;
 use crate::datagen::{Persona, br, rng_for};
 use crate::spec::judge::{self, Check};
 use crate::spec::{HeaderSpec, RequestBodySpec, SchemaValidator};
@@ -118,8 +125,6 @@ struct Move {
 /// What a Bankly scenario keeps between steps.
 #[derive(Debug, Default)]
 pub struct BanklyState {
-    /// The scenario's bearer token, sent on `/bankly/...` requests.
-    pub token: Option<String>,
     /// Whether that token was asked with every scope (then it also serves the harness's calls).
     every_scope: bool,
     /// A token with every scope for the harness's own calls.
@@ -137,6 +142,12 @@ pub struct BanklyState {
     public_key: Option<String>,
     /// The delivery picked by "the receiver gets exactly one ...", for the checks after it.
     event: Option<Delivery>,
+}
+
+impl CheckWorld {
+    fn bankly(&mut self) -> &mut BanklyState {
+        self.part()
+    }
 }
 
 /// Why a precondition could not be met.
@@ -204,11 +215,37 @@ fn every_scope(ctx: &RunContext) -> Vec<String> {
     scopes
 }
 
+/// Where the target's Bankly paths live.
+fn bankly_base(ctx: &RunContext) -> String {
+    ctx.base_of(&super::PLUGIN)
+}
+
+/// Deterministic per (seed, scenario, attempt), so a run against the embedded sandbox is
+/// reproducible; further attempts skip CPFs a long-running target already knows.
+fn candidate_document(seed: u64, scenario: u64, attempt: u32) -> String {
+    let mut rng = rng_for(
+        seed,
+        "harness-bankly",
+        &format!("scenario-{scenario}-{attempt}"),
+    );
+    br::gen_cpf(&mut rng)
+}
+
+/// The `{{documentNumber}}` of features: the scenario's first candidate customer (a later
+/// candidate replaces it when the target already knew that one).
+pub fn scenario_values(s: &ScenarioSeed<'_>) -> Vec<(String, String)> {
+    vec![(
+        "documentNumber".into(),
+        candidate_document(s.seed, s.scenario, 0),
+    )]
+}
+
 fn token_url(ctx: &RunContext) -> String {
-    match &ctx.target.file.bankly.token_url {
-        Some(u) if u.starts_with("http://") || u.starts_with("https://") => u.clone(),
-        Some(path) => format!("{}{path}", ctx.target.bankly_base),
-        None => format!("{}/oauth2/token", ctx.target.bankly_base),
+    let base = bankly_base(ctx);
+    match bankly_target(ctx).token_url {
+        Some(u) if u.starts_with("http://") || u.starts_with("https://") => u,
+        Some(path) => format!("{base}{path}"),
+        None => format!("{base}/oauth2/token"),
     }
 }
 
@@ -622,27 +659,19 @@ fn callback(ctx: &RunContext) -> Result<Callback, String> {
 impl CheckWorld {
     /// The scenario's Bankly customer: the one chosen, or the first candidate.
     pub fn bankly_document(&self) -> String {
-        self.bankly
-            .document
-            .clone()
+        self.part_ref::<BanklyState>()
+            .and_then(|b| b.document.clone())
             .unwrap_or_else(|| self.candidate_document(0))
     }
 
-    /// Deterministic per (seed, scenario, attempt), so a run against the embedded sandbox is
-    /// reproducible; further attempts skip CPFs a long-running target already knows.
     fn candidate_document(&self, attempt: u32) -> String {
         let seed = self.ctx.as_ref().map_or(0, |c| c.seed);
-        let mut rng = rng_for(
-            seed,
-            "harness-bankly",
-            &format!("scenario-{}-{attempt}", self.scenario_no),
-        );
-        br::gen_cpf(&mut rng)
+        candidate_document(seed, self.scenario_no, attempt)
     }
 
     fn token_form(&self, scopes: &str) -> Result<String, StepFail> {
         let ctx = self.ctx()?;
-        let cfg = &ctx.target.file.bankly;
+        let cfg = bankly_target(&ctx);
         let client_id = cfg
             .client_id
             .clone()
@@ -684,7 +713,7 @@ impl CheckWorld {
     /// A token with `scopes` (None: every scope).
     async fn obtain_token(&mut self, scopes: Option<Vec<String>>) -> Result<String, Pre> {
         let ctx = self.ctx()?;
-        let configured = ctx.target.file.bankly.token.clone();
+        let configured = bankly_target(&ctx).token;
         if scopes.is_none()
             && let Some(t) = configured.clone()
         {
@@ -747,16 +776,16 @@ impl CheckWorld {
 
     /// The harness's own token, with every scope.
     async fn helper_token(&mut self) -> Result<String, Pre> {
-        if let Some(t) = &self.bankly.helper {
-            return Ok(t.clone());
+        if let Some(t) = self.bankly().helper.clone() {
+            return Ok(t);
         }
-        if self.bankly.every_scope
-            && let Some(t) = &self.bankly.token
+        if self.bankly().every_scope
+            && let Some(t) = self.token(NAME)
         {
-            return Ok(t.clone());
+            return Ok(t.to_string());
         }
         let t = self.obtain_token(None).await?;
-        self.bankly.helper = Some(t.clone());
+        self.bankly().helper = Some(t.clone());
         Ok(t)
     }
 
@@ -770,17 +799,15 @@ impl CheckWorld {
         let body = body.map(|b| b.to_string().into_bytes());
         for attempt in 0..2 {
             let token = self.helper_token().await?;
-            let own = self.bankly.token.replace(token);
             let payload = body.clone().map(|b| ("application/json", b));
-            let r = self.request(method, path, Auth::Resource, payload).await;
-            self.bankly.token = own;
-            r?;
+            self.request(method, path, Auth::Token(Some(token)), payload)
+                .await?;
             // Tokens expire on the sandbox clock: a scenario that moved it gets a fresh one, once.
             if attempt > 0 || self.last()?.status != 401 {
                 break;
             }
-            self.bankly.helper = None;
-            self.bankly.every_scope = false;
+            self.bankly().helper = None;
+            self.bankly().every_scope = false;
         }
         Ok(())
     }
@@ -815,7 +842,7 @@ impl CheckWorld {
 
     /// Picks a CPF the target does not know yet (GET answers 404) as the scenario's customer.
     async fn choose_document(&mut self) -> Result<String, Pre> {
-        if let Some(d) = &self.bankly.document {
+        if let Some(d) = &self.bankly().document {
             return Ok(d.clone());
         }
         for attempt in 0..20 {
@@ -825,7 +852,8 @@ impl CheckWorld {
             let last = self.last()?.clone();
             match last.status {
                 404 => {
-                    self.bankly.document = Some(doc.clone());
+                    self.bankly().document = Some(doc.clone());
+                    self.values.insert("documentNumber".into(), doc.clone());
                     return Ok(doc);
                 }
                 200 => continue,
@@ -863,7 +891,7 @@ impl CheckWorld {
         let doc = self.choose_document().await?;
         let mut body = registration_body(ctx.seed, &doc);
         edit(&mut body);
-        self.bankly.registration = Some(body.clone());
+        self.bankly().registration = Some(body.clone());
         let path = format!("/bankly/customers/{doc}");
         if as_harness {
             self.harness_call("PUT", &path, Some(&body)).await
@@ -1004,7 +1032,7 @@ impl CheckWorld {
     /// Moves the scenario's customer to `to` by the means a client or an analyst would use,
     /// after keeping the record as it was.
     async fn move_to(&mut self, to: &str) -> Result<(), Pre> {
-        if self.bankly.document.is_none() {
+        if self.bankly().document.is_none() {
             self.fail(
                 "no Bankly customer was registered in this scenario before the move",
                 None,
@@ -1025,8 +1053,8 @@ impl CheckWorld {
         }
         let before = self.read_detailed().await?;
         let from = before["status"].as_str().unwrap_or("(none)").to_string();
-        self.bankly.before = Some(before);
-        self.bankly.last_move = Some(Move {
+        self.bankly().before = Some(before);
+        self.bankly().last_move = Some(Move {
             from,
             to: to.to_string(),
             via,
@@ -1035,7 +1063,7 @@ impl CheckWorld {
             Via::Registration => {
                 let doc = self.bankly_document();
                 let body = self
-                    .bankly
+                    .bankly()
                     .registration
                     .clone()
                     .unwrap_or_else(|| registration_body(ctx.seed, &doc));
@@ -1048,7 +1076,7 @@ impl CheckWorld {
     }
 
     fn last_move(&mut self) -> Result<Move, StepFail> {
-        match self.bankly.last_move.clone() {
+        match self.bankly().last_move.clone() {
             Some(m) => Ok(m),
             None => {
                 self.fail(
@@ -1066,10 +1094,10 @@ impl CheckWorld {
     /// answer becomes the last response in turn.
     async fn register_receiver(&mut self, events: &[String]) -> Result<(), Pre> {
         let ctx = self.ctx()?;
-        receiver_reachable_from(&ctx.target.bankly_base, &ctx.target.pins).map_err(Pre::Skip)?;
-        if self.bankly.receiver.is_none() {
+        receiver_reachable_from(&bankly_base(&ctx), &ctx.target.pins).map_err(Pre::Skip)?;
+        if self.bankly().receiver.is_none() {
             match Receiver::start(*ctx.client.limits()).await {
-                Ok(r) => self.bankly.receiver = Some(r),
+                Ok(r) => self.bankly().receiver = Some(r),
                 Err(e) => {
                     self.fail(
                         format!("cannot start the webhook receiver on 127.0.0.1: {e}"),
@@ -1082,14 +1110,14 @@ impl CheckWorld {
             }
         }
         let url = self
-            .bankly
+            .bankly()
             .receiver
             .as_ref()
             .map(|r| r.url.clone())
             .unwrap_or_default();
         use base64::Engine;
         let key = self
-            .bankly
+            .bankly()
             .private_key
             .get_or_insert_with(|| {
                 let mut bytes = uuid::Uuid::new_v4().as_bytes().to_vec();
@@ -1097,10 +1125,11 @@ impl CheckWorld {
                 base64::engine::general_purpose::STANDARD.encode(bytes)
             })
             .clone();
+        let scenario = self.scenario_no;
         let public = self
-            .bankly
+            .bankly()
             .public_key
-            .get_or_insert_with(|| format!("finsandbox-harness-{}", self.scenario_no))
+            .get_or_insert_with(|| format!("finsandbox-harness-{scenario}"))
             .clone();
         for event in events {
             let body = json!({
@@ -1121,7 +1150,7 @@ impl CheckWorld {
     }
 
     fn receiver(&mut self) -> Result<&Receiver, StepFail> {
-        if self.bankly.receiver.is_none() {
+        if self.bankly().receiver.is_none() {
             self.fail(
                 "no webhook receiver was started in this scenario",
                 None,
@@ -1129,14 +1158,14 @@ impl CheckWorld {
                 Vec::new(),
             )?;
         }
-        self.bankly
+        self.bankly()
             .receiver
             .as_ref()
             .ok_or_else(|| StepFail("no webhook receiver".into()))
     }
 
     fn picked_event(&mut self) -> Result<Delivery, StepFail> {
-        match self.bankly.event.clone() {
+        match self.bankly().event.clone() {
             Some(e) => Ok(e),
             None => {
                 self.fail(
@@ -1156,8 +1185,8 @@ impl CheckWorld {
 #[given("a Bankly token with every scope")]
 async fn token_every_scope(w: &mut CheckWorld) -> StepResult {
     let r = w.obtain_token(None).await.map(|t| {
-        w.bankly.token = Some(t);
-        w.bankly.every_scope = true;
+        w.set_token(NAME, Some(t));
+        w.bankly().every_scope = true;
     });
     settle(w, r)
 }
@@ -1170,8 +1199,8 @@ async fn token_with_scopes(w: &mut CheckWorld, scopes: String) -> StepResult {
         .map(str::to_string)
         .collect();
     let r = w.obtain_token(Some(wanted)).await.map(|t| {
-        w.bankly.token = Some(t);
-        w.bankly.every_scope = false;
+        w.set_token(NAME, Some(t));
+        w.bankly().every_scope = false;
     });
     settle(w, r)
 }
@@ -1190,8 +1219,8 @@ async fn token_without_scope(w: &mut CheckWorld, scope: String) -> StepResult {
     }
     let wanted: Vec<String> = all.into_iter().filter(|s| *s != scope).collect();
     let r = w.obtain_token(Some(wanted)).await.map(|t| {
-        w.bankly.token = Some(t);
-        w.bankly.every_scope = false;
+        w.set_token(NAME, Some(t));
+        w.bankly().every_scope = false;
     });
     settle(w, r)
 }
@@ -1377,7 +1406,7 @@ async fn move_refused(w: &mut CheckWorld, status: u16, code: String) -> StepResu
 #[then("the customer's record is unchanged")]
 async fn record_unchanged(w: &mut CheckWorld) -> StepResult {
     let m = w.last_move()?;
-    let Some(before) = w.bankly.before.clone() else {
+    let Some(before) = w.bankly().before.clone() else {
         return w.fail(
             "the record was not read before the move",
             None,
@@ -1517,7 +1546,7 @@ async fn basic_only(w: &mut CheckWorld) -> StepResult {
 #[then("the body holds the DETAILED fields of the registration")]
 async fn detailed_matches_registration(w: &mut CheckWorld) -> StepResult {
     let body = w.last()?.json.clone().unwrap_or(Value::Null);
-    let Some(reg) = w.bankly.registration.clone() else {
+    let Some(reg) = w.bankly().registration.clone() else {
         return w.fail(
             "no customer was registered in this scenario",
             None,
@@ -1719,7 +1748,7 @@ async fn exactly_one(w: &mut CheckWorld, event: String) -> StepResult {
     }
     let got = w.receiver()?.about(&doc, Some(&event));
     if got.len() == 1 {
-        w.bankly.event = got.into_iter().next();
+        w.bankly().event = got.into_iter().next();
         return Ok(());
     }
     let ids: Vec<String> = got
@@ -1765,7 +1794,7 @@ async fn no_event(w: &mut CheckWorld) -> StepResult {
 #[then("the event is signed with the registered key")]
 async fn event_signed(w: &mut CheckWorld) -> StepResult {
     let event = w.picked_event()?;
-    let key = w.bankly.private_key.clone().unwrap_or_default();
+    let key = w.bankly().private_key.clone().unwrap_or_default();
     let expected = signature(&key, &event.body);
     let got = event.header("x-bankly-signature").unwrap_or("(absent)");
     if got == expected {
@@ -1852,10 +1881,11 @@ async fn event_schema(w: &mut CheckWorld) -> StepResult {
             Vec::new(),
         );
     }
-    if event.header("x-bankly-public-key") != w.bankly.public_key.as_deref() {
+    let public_key = w.bankly().public_key.clone();
+    if event.header("x-bankly-public-key") != public_key.as_deref() {
         return w.fail(
             "the event does not carry the publicKey of its configuration in x-bankly-public-key",
-            w.bankly.public_key.clone(),
+            public_key,
             event.header("x-bankly-public-key").map(str::to_string),
             Vec::new(),
         );

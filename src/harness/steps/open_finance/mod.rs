@@ -9,12 +9,71 @@
 use cucumber::{given, then, when};
 use serde_json::{Value, json};
 
-use super::super::client::Sent;
-use super::super::limits;
-use super::super::report::Exchange;
-use super::super::world::{CheckWorld, StepFail, StepResult};
-use super::{Auth, split_list};
+pub mod target;
+
 use crate::datagen::{br, rng_for};
+use crate::harness::client::Sent;
+use crate::harness::limits;
+use crate::harness::report::Exchange;
+use crate::harness::steps::{Auth, split_list};
+use crate::harness::world::{CheckWorld, StepFail, StepResult};
+use crate::sandbox::family::ScenarioSeed;
+use target::{configured_token, of_target, token_url};
+
+use super::NAME;
+
+/// The family's part of a scenario's state.
+#[derive(Debug, Default)]
+pub struct OpenFinanceWorld {
+    /// client_credentials token for the Consents API.
+    pub client_token: Option<String>,
+    pub consent_id: Option<String>,
+    pub refresh_token: Option<String>,
+}
+
+/// This scenario's customers: configured ones for a real target, fresh ones for a sandbox (so
+/// concurrent scenarios never share one). The `{{cpf}}` and `{{cnpj}}` of features.
+pub fn scenario_values(s: &ScenarioSeed<'_>) -> Vec<(String, String)> {
+    let (cpf, cnpj) = if s.sandbox {
+        let mut rng = rng_for(s.seed, "harness", &format!("scenario-{}", s.scenario));
+        (br::gen_cpf(&mut rng), br::gen_cnpj(&mut rng, false))
+    } else {
+        let docs = s
+            .section
+            .cloned()
+            .and_then(|v| v.try_into::<target::OpenFinanceTarget>().ok())
+            .unwrap_or_default()
+            .documents;
+        (
+            docs.cpf.unwrap_or_else(|| "52998224725".into()),
+            docs.cnpj.unwrap_or_else(|| "11444777000161".into()),
+        )
+    };
+    vec![("cpf".into(), cpf), ("cnpj".into(), cnpj)]
+}
+
+/// The headers Open Finance requests carry: a fresh interaction id, the customer's last login and
+/// address (FAPI).
+pub fn request_headers() -> Vec<(String, String)> {
+    vec![
+        (
+            "x-fapi-interaction-id".into(),
+            uuid::Uuid::new_v4().to_string(),
+        ),
+        (
+            "x-fapi-auth-date".into(),
+            httpdate::fmt_http_date(std::time::SystemTime::now()).replace("GMT", "UTC"),
+        ),
+        // TEST-NET-2 (RFC 5737): an address that belongs to nobody.
+        ("x-fapi-customer-ip-address".into(), "198.51.100.119".into()),
+    ]
+}
+
+impl CheckWorld {
+    fn of(&mut self) -> &mut OpenFinanceWorld {
+        self.part()
+    }
+}
 
 pub const PF_IDENT: &str = "CUSTOMERS_PERSONAL_IDENTIFICATIONS_READ";
 pub const PF_ADDITIONAL: &str = "CUSTOMERS_PERSONAL_ADITTIONALINFO_READ";
@@ -51,49 +110,9 @@ impl From<StepFail> for Precondition {
 }
 
 impl CheckWorld {
-    /// This scenario's customers: configured ones for a real target, fresh ones for a sandbox.
+    /// This scenario's customers (`{{cpf}}`, `{{cnpj}}`).
     pub fn documents(&self) -> (String, String) {
-        let Some(ctx) = &self.ctx else {
-            return ("52998224725".into(), "11444777000161".into());
-        };
-        let docs = &ctx.target.file.open_finance.documents;
-        if ctx.target.control_url.is_none() {
-            return (
-                docs.cpf.clone().unwrap_or_else(|| "52998224725".into()),
-                docs.cnpj.clone().unwrap_or_else(|| "11444777000161".into()),
-            );
-        }
-        let mut rng = rng_for(
-            ctx.seed,
-            "harness",
-            &format!("scenario-{}", self.scenario_no),
-        );
-        (br::gen_cpf(&mut rng), br::gen_cnpj(&mut rng, false))
-    }
-
-    /// Replaces `{{cpf}}`, `{{cnpj}}`, `{{consentId}}`, `{{documentNumber}}` (the scenario's Bankly
-    /// customer) and `{{now+Nd}}` / `{{now-Nd}}` (days, or `h` hours, `m` minutes) in a feature's
-    /// text.
-    pub fn fill_placeholders(&self, text: &str) -> Result<String, StepFail> {
-        let (cpf, cnpj) = self.documents();
-        let mut out = text
-            .replace("{{cpf}}", &cpf)
-            .replace("{{cnpj}}", &cnpj)
-            .replace("{{consentId}}", self.consent_id.as_deref().unwrap_or(""))
-            .replace("{{documentNumber}}", &self.bankly_document());
-        while let Some(start) = out.find("{{now") {
-            let Some(len) = out[start..].find("}}") else {
-                break;
-            };
-            let expr = &out[start + 5..start + len];
-            let when = relative_time(expr).ok_or_else(|| {
-                StepFail(format!(
-                    "cannot read the time placeholder {{{{now{expr}}}}}"
-                ))
-            })?;
-            out.replace_range(start..start + len + 2, &when);
-        }
-        Ok(out)
+        (self.value("cpf"), self.value("cnpj"))
     }
 
     /// POSTs a form to the target's OAuth2 token endpoint.
@@ -107,7 +126,7 @@ impl CheckWorld {
             .client
             .send_within(
                 "POST",
-                &ctx.target.token_url,
+                &token_url(&ctx),
                 headers,
                 Some(("application/x-www-form-urlencoded", form.into_bytes())),
                 self.deadline,
@@ -116,13 +135,13 @@ impl CheckWorld {
     }
 
     async fn ensure_client_token(&mut self) -> Result<(), Precondition> {
-        if self.client_token.is_some() {
+        if self.of().client_token.is_some() {
             return Ok(());
         }
         let ctx = self.ctx()?;
-        let of = &ctx.target.file.open_finance;
+        let of = of_target(&ctx);
         if let Some(t) = &of.client_credentials_token {
-            self.client_token = Some(t.clone());
+            self.of().client_token = Some(t.clone());
             return Ok(());
         }
         let mut form = "grant_type=client_credentials&scope=consents".to_string();
@@ -136,14 +155,14 @@ impl CheckWorld {
             let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
             headers.push(("authorization".to_string(), format!("Basic {basic}")));
         }
-        let url = ctx.target.token_url.clone();
+        let url = token_url(&ctx);
         match self.post_token(form, &headers).await? {
             Ok(s) if s.status == 200 => {
                 let token = json_str(&s, "access_token");
                 self.last = Some(s);
                 match token {
                     Some(t) => {
-                        self.client_token = Some(t);
+                        self.of().client_token = Some(t);
                         Ok(())
                     }
                     None => Err(Precondition::Skip(format!(
@@ -189,10 +208,11 @@ impl CheckWorld {
             data["expirationDateTime"] = json!(e);
         }
         let body = json!({"data": data}).to_string().into_bytes();
+        let client = self.of().client_token.clone();
         self.request(
             "POST",
             "/open-banking/consents/v3/consents",
-            Auth::Client,
+            Auth::Token(client),
             Some(("application/json", body)),
         )
         .await?;
@@ -213,7 +233,8 @@ impl CheckWorld {
             .map(str::to_string);
         match id {
             Some(id) => {
-                self.consent_id = Some(id.clone());
+                self.of().consent_id = Some(id.clone());
+                self.values.insert("consentId".into(), id.clone());
                 Ok(id)
             }
             None => {
@@ -283,7 +304,7 @@ impl CheckWorld {
         match self.post_token(form, &[]).await? {
             Ok(s) if s.status == 200 => {
                 let access = json_str(&s, "access_token");
-                self.refresh_token = json_str(&s, "refresh_token");
+                self.of().refresh_token = json_str(&s, "refresh_token");
                 self.last = Some(s);
                 access.ok_or_else(|| {
                     let _ = self.fail(
@@ -339,7 +360,7 @@ impl CheckWorld {
         state: &str,
     ) -> Result<Option<String>, Precondition> {
         let ctx = self.ctx()?;
-        if let Some(t) = ctx.target.configured_token(kind, state) {
+        if let Some(t) = configured_token(&ctx, kind, state) {
             return Ok(Some(t.to_string()));
         }
         if state == "none" {
@@ -390,7 +411,7 @@ impl CheckWorld {
                 let t = self
                     .authorised_token(kind, &all, Some("APPROVED"), None)
                     .await?;
-                let id = self.consent_id.clone().unwrap_or_default();
+                let id = self.of().consent_id.clone().unwrap_or_default();
                 self.control("POST", &format!("/consents/{id}/reject"), json!({}))
                     .await?;
                 t
@@ -403,7 +424,7 @@ impl CheckWorld {
                 t
             }
             "expired" => {
-                let in_a_day = relative_time("+1d").unwrap_or_default();
+                let in_a_day = crate::harness::steps::relative_time("+1d").unwrap_or_default();
                 let t = self
                     .authorised_token(kind, &all, Some("APPROVED"), Some(in_a_day))
                     .await?;
@@ -425,23 +446,20 @@ impl CheckWorld {
                 .await?
             }
             "paging" => {
-                let paging = ctx
-                    .target
-                    .file
-                    .open_finance
+                let paging = of_target(&ctx)
                     .documents
                     .paging_cpf
-                    .clone()
                     .unwrap_or_else(|| DEFAULT_PAGING_CPF.to_string());
                 // The paging customer is a fixed one: its consent is created for it explicitly.
                 self.ensure_client_token().await?;
                 let body = json!({"data": {
                     "loggedUser": {"document": {"identification": paging, "rel": "CPF"}},
                     "permissions": [PF_IDENT, "RESOURCES_READ"]}});
+                let client = self.of().client_token.clone();
                 self.request(
                     "POST",
                     "/open-banking/consents/v3/consents",
-                    Auth::Client,
+                    Auth::Token(client),
                     Some(("application/json", body.to_string().into_bytes())),
                 )
                 .await?;
@@ -487,15 +505,16 @@ impl CheckWorld {
     }
 
     async fn revoke(&mut self) -> Result<(), Precondition> {
-        let id = self.consent_id.clone().ok_or_else(|| {
+        let id = self.of().consent_id.clone().ok_or_else(|| {
             let _ = self.fail("no consent to revoke", None, None, Vec::new());
             Precondition::Fail
         })?;
         self.ensure_client_token().await?;
+        let client = self.of().client_token.clone();
         self.request(
             "DELETE",
             &format!("/open-banking/consents/v3/consents/{id}"),
-            Auth::Client,
+            Auth::Token(client),
             None,
         )
         .await?;
@@ -510,32 +529,6 @@ fn json_str(sent: &Sent, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `+1d`, `-2h`, `+30m` from now, in the `YYYY-MM-DDTHH:MM:SSZ` shape.
-fn relative_time(expr: &str) -> Option<String> {
-    let expr = expr.trim();
-    if expr.is_empty() {
-        return Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
-    }
-    let (sign, rest) = match expr.split_at(1) {
-        ("+", r) => (1, r),
-        ("-", r) => (-1, r),
-        _ => return None,
-    };
-    let (n, unit) = rest.split_at(rest.len().checked_sub(1)?);
-    let n: i64 = n.parse().ok()?;
-    let d = match unit {
-        "d" => chrono::Duration::days(n),
-        "h" => chrono::Duration::hours(n),
-        "m" => chrono::Duration::minutes(n),
-        "s" => chrono::Duration::seconds(n),
-        _ => return None,
-    };
-    Some(
-        (chrono::Utc::now() + d * sign)
-            .format("%Y-%m-%dT%H:%M:%SZ")
-            .to_string(),
-    )
-}
 
 fn settle(w: &mut CheckWorld, kind: &str, state: &str, r: Result<(), Precondition>) -> StepResult {
     match r {
@@ -570,7 +563,7 @@ async fn token_in_state(w: &mut CheckWorld, kind: String, state: String) -> Step
         );
     }
     let r = w.token_in_state(&kind, &state).await.map(|t| {
-        w.token = t;
+        w.set_token(NAME, t);
     });
     settle(w, &kind, &state, r)
 }
@@ -593,10 +586,11 @@ async fn create_consent_with(w: &mut CheckWorld, step: &cucumber::gherkin::Step)
 
 /// POSTs a consent request with the client token; a created consent becomes the scenario's.
 async fn post_consent(w: &mut CheckWorld, body: Vec<u8>) -> StepResult {
+    let client = w.of().client_token.clone();
     w.request(
         "POST",
         "/open-banking/consents/v3/consents",
-        Auth::Client,
+        Auth::Token(client),
         Some(("application/json", body)),
     )
     .await?;
@@ -605,8 +599,10 @@ async fn post_consent(w: &mut CheckWorld, body: Vec<u8>) -> StepResult {
         .json
         .as_ref()
         .and_then(|b| b["data"]["consentId"].as_str())
+        .map(str::to_string)
     {
-        w.consent_id = Some(id.to_string());
+        w.of().consent_id = Some(id.clone());
+        w.values.insert("consentId".into(), id);
     }
     Ok(())
 }
@@ -636,7 +632,7 @@ async fn revoke_consent(w: &mut CheckWorld) -> StepResult {
 
 #[when("I read the consent")]
 async fn read_consent(w: &mut CheckWorld) -> StepResult {
-    let Some(id) = w.consent_id.clone() else {
+    let Some(id) = w.of().consent_id.clone() else {
         return w.fail(
             "no consent was created in this scenario",
             None,
@@ -647,10 +643,11 @@ async fn read_consent(w: &mut CheckWorld) -> StepResult {
     if let Err(Precondition::Skip(r)) = w.ensure_client_token().await {
         return w.skip(r);
     }
+    let client = w.of().client_token.clone();
     w.request(
         "GET",
         &format!("/open-banking/consents/v3/consents/{id}"),
-        Auth::Client,
+        Auth::Token(client),
         None,
     )
     .await
@@ -664,7 +661,7 @@ async fn advance_clock(w: &mut CheckWorld, seconds: i64) -> StepResult {
     {
         Ok(_) => {
             // Client tokens live 15 minutes; a later step asks for a fresh one.
-            w.client_token = None;
+            w.of().client_token = None;
             Ok(())
         }
         Err(Precondition::Skip(r)) => w.skip(r),
@@ -674,7 +671,7 @@ async fn advance_clock(w: &mut CheckWorld, seconds: i64) -> StepResult {
 
 #[when("I refresh the access token")]
 async fn refresh(w: &mut CheckWorld) -> StepResult {
-    let Some(refresh) = w.refresh_token.clone() else {
+    let Some(refresh) = w.of().refresh_token.clone() else {
         return w.skip(
             "no refresh token was issued in this scenario (tokens from target.toml have none)",
         );
@@ -960,14 +957,6 @@ async fn page_after_last(w: &mut CheckWorld) -> StepResult {
 mod tests {
     use super::*;
 
-    #[test]
-    fn relative_times_have_the_official_shape() {
-        let t = relative_time("+1d").unwrap();
-        assert_eq!(t.len(), 20);
-        assert!(t.ends_with('Z'));
-        assert!(relative_time("+1y").is_none());
-        assert!(relative_time("1d").is_none());
-    }
 
     #[test]
     fn page_params_are_read_from_the_query() {
