@@ -10,6 +10,7 @@
 pub mod client;
 pub mod collector;
 pub mod limits;
+pub mod receiver;
 pub mod report;
 pub mod steps;
 pub mod target;

@@ -73,6 +73,21 @@ pub struct HeaderSpec {
     pub validator: Option<SchemaValidator>,
 }
 
+/// A request the provider sends back (an OpenAPI `callbacks` entry): a webhook or callback whose
+/// payload the harness judges and the sandbox's deliveries keep to.
+#[derive(Debug)]
+pub struct CallbackSpec {
+    /// The callback's name in the operation's `callbacks`.
+    pub name: String,
+    /// The runtime expression of its URL (`{$request.body#/uri}`).
+    pub expression: String,
+    /// `POST`, `PUT`, ...
+    pub method: String,
+    pub body: Option<RequestBodySpec>,
+    /// Its declared header parameters.
+    pub headers: Vec<HeaderSpec>,
+}
+
 #[derive(Debug)]
 pub struct ResponseSpec {
     /// `"200"`, `"422"`, ... or `"default"`.
@@ -141,6 +156,8 @@ pub struct Operation {
     pub scopes: Vec<String>,
     /// The operation's effective security: its own `security`, else the document's default.
     pub security: security::Security,
+    /// The requests the provider sends back for this operation (webhooks, callbacks).
+    pub callbacks: Vec<CallbackSpec>,
 }
 
 impl Operation {
@@ -651,6 +668,7 @@ fn build_operation(
         })
         .unwrap_or_default();
 
+    let callbacks = build_callbacks(op, &|what: &str, schema: &Value| compile(what, schema))?;
     Ok(Operation {
         index: 0,
         id,
@@ -667,7 +685,69 @@ fn build_operation(
         permissions,
         scopes,
         security: security::Security::default(),
+        callbacks,
     })
+}
+
+/// The operation's `callbacks`: each expression's first method, its body and header parameters.
+fn build_callbacks(
+    op: &Value,
+    compile: &dyn Fn(&str, &Value) -> Result<SchemaValidator, SpecError>,
+) -> Result<Vec<CallbackSpec>, SpecError> {
+    let mut out = Vec::new();
+    let Some(callbacks) = op.get("callbacks").and_then(Value::as_object) else {
+        return Ok(out);
+    };
+    for (name, expressions) in callbacks {
+        let Some(expressions) = expressions.as_object() else {
+            continue;
+        };
+        for (expression, item) in expressions {
+            for method in ["post", "put", "patch", "get", "delete"] {
+                let Some(request) = item.get(method) else {
+                    continue;
+                };
+                let body = match request.get("requestBody") {
+                    Some(rb) => match first_json_content(rb.get("content")) {
+                        Some((content_type, schema)) => Some(RequestBodySpec {
+                            required: rb["required"].as_bool().unwrap_or(false),
+                            content_type,
+                            media_types: media_types(rb.get("content")),
+                            validator: compile(&format!("callback {name} body"), schema)?,
+                        }),
+                        None => None,
+                    },
+                    None => None,
+                };
+                let mut headers = Vec::new();
+                for p in request["parameters"].as_array().into_iter().flatten() {
+                    if p["in"] != "header" {
+                        continue;
+                    }
+                    let header = p["name"].as_str().unwrap_or_default().to_string();
+                    let validator = match p.get("schema") {
+                        Some(s) if s.is_object() => {
+                            Some(compile(&format!("callback {name} header {header}"), s)?)
+                        }
+                        _ => None,
+                    };
+                    headers.push(HeaderSpec {
+                        name: header,
+                        required: p["required"].as_bool().unwrap_or(false),
+                        validator,
+                    });
+                }
+                out.push(CallbackSpec {
+                    name: name.clone(),
+                    expression: expression.clone(),
+                    method: method.to_uppercase(),
+                    body,
+                    headers,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The schema of the first JSON media type (`application/json`, `application/json; charset=utf-8`,

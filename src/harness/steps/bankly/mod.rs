@@ -13,26 +13,19 @@
 //! The harness's own calls (preparing a status, reading a record before and after a move) use a
 //! token with every scope, so a scenario's deliberately narrow token never gets in their way.
 
-use std::convert::Infallible;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use cucumber::{given, then, when};
 use hmac::{Hmac, Mac};
-use http_body_util::Full;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio::sync::oneshot;
-use tokio::task::JoinSet;
 
 use crate::harness::client::Sent;
-use crate::harness::limits::{self, Limits};
+
 use crate::harness::report::Finding;
 use crate::harness::world::{CheckWorld, RunContext, StepFail, StepResult};
+use crate::harness::receiver::{Delivery, Receiver};
 use crate::harness::steps::{Auth, split_list};
 use crate::sandbox::family::ScenarioSeed;
 
@@ -43,7 +36,6 @@ pub mod target;
 use target::bankly_target;
 use crate::datagen::{Persona, br, rng_for};
 use crate::spec::judge::{self, Check};
-use crate::spec::{HeaderSpec, RequestBodySpec, SchemaValidator};
 
 /// The KYC statuses, in the order the state machine reaches them.
 pub const STATUSES: [&str; 6] = [
@@ -407,251 +399,36 @@ pub fn receiver_reachable_from(
 
 // ---------------------------------------------------------------------------- webhook receiver
 
-/// One request the receiver got.
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Bytes,
-}
-
-impl Delivery {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-}
-
-/// A webhook receiver on a free loopback port that answers 200 to everything and keeps what it got.
-/// What it accepts is bounded like the client's reads ([`limits::read_request`]): each request's
-/// head and body, and all it keeps, within the byte cap; a refused delivery gets 413 (or 431, 408)
-/// and is remembered for the failure message.
-/// It stops when dropped (with the scenario's World): the accept loop ends and the connections still
-/// open are aborted, so no scenario leaves a listener behind.
-#[derive(Debug)]
-pub struct Receiver {
-    /// The URL to register: a path of its own, so deliveries meant for an earlier receiver that had
-    /// the same port are told apart.
-    pub url: String,
-    path: String,
-    deliveries: Arc<Mutex<Vec<Delivery>>>,
-    refused: Arc<Mutex<Vec<String>>>,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl Receiver {
-    pub async fn start(limits: Limits) -> std::io::Result<Receiver> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let path = format!("/finsandbox-harness/{}", uuid::Uuid::new_v4());
-        let deliveries: Arc<Mutex<Vec<Delivery>>> = Arc::default();
-        let refused: Arc<Mutex<Vec<String>>> = Arc::default();
-        let log = Arc::clone(&deliveries);
-        let refusals = Arc::clone(&refused);
-        let (stop, mut stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let mut connections = JoinSet::new();
-            loop {
-                tokio::select! {
-                    // A send or a dropped sender both end the receiver.
-                    _ = &mut stopped => break,
-                    accepted = listener.accept() => {
-                        let Ok((stream, _)) = accepted else { continue };
-                        let log = Arc::clone(&log);
-                        let refusals = Arc::clone(&refusals);
-                        connections.spawn(async move {
-                            let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                                let log = Arc::clone(&log);
-                                let refusals = Arc::clone(&refusals);
-                                async move {
-                                    let (parts, body) = req.into_parts();
-                                    let accepted = limits::read_request(&parts.headers, body, &limits)
-                                        .await
-                                        .and_then(|body| keep_within(&log, body, limits.max_response_bytes));
-                                    let body = match accepted {
-                                        Ok(body) => body,
-                                        Err(refusal) => {
-                                            if let Ok(mut r) = refusals.lock() {
-                                                r.push(refusal.message.clone());
-                                            }
-                                            let mut answer = hyper::Response::new(Full::new(Bytes::from(refusal.message)));
-                                            *answer.status_mut() = hyper::StatusCode::from_u16(refusal.status)
-                                                .unwrap_or(hyper::StatusCode::PAYLOAD_TOO_LARGE);
-                                            return Ok::<_, Infallible>(answer);
-                                        }
-                                    };
-                                    let headers = parts
-                                        .headers
-                                        .iter()
-                                        .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-                                        .collect();
-                                    if let Ok(mut l) = log.lock() {
-                                        l.push(Delivery { path: parts.uri.path().to_string(), headers, body });
-                                    }
-                                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::new())))
-                                }
-                            });
-                            let _ = hyper::server::conn::http1::Builder::new()
-                                .max_buf_size(limits::head_buffer(limits.max_response_bytes))
-                                .serve_connection(TokioIo::new(stream), service)
-                                .await;
-                        });
-                    }
-                    // Finished connections are reaped so the set does not grow with every delivery.
-                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
-                }
-            }
-            // Dropping the set aborts the connections the sender keeps alive.
-            drop(connections);
-        });
-        Ok(Receiver {
-            url: format!("http://{addr}{path}"),
-            path,
-            deliveries,
-            refused,
-            stop: Some(stop),
+/// Deliveries about `document` (from the body), of `event` when given (header or body).
+fn about(receiver: &Receiver, document: &str, event: Option<&str>) -> Vec<Delivery> {
+    receiver
+        .deliveries()
+        .into_iter()
+        .filter(|d| {
+            let body = d.json();
+            let doc = body["data"]["documentNumber"]
+                .as_str()
+                .or_else(|| body["data"]["document"]["value"].as_str());
+            let name = body["eventName"].as_str().or(d.header("x-bankly-event"));
+            doc == Some(document) && event.is_none_or(|e| name == Some(e))
         })
-    }
-
-    /// Why deliveries were refused (too large, too slow), in the order they came.
-    pub fn refusals(&self) -> Vec<String> {
-        self.refused.lock().map(|r| r.clone()).unwrap_or_default()
-    }
-
-    /// Everything delivered to this receiver's own path so far.
-    pub fn deliveries(&self) -> Vec<Delivery> {
-        self.deliveries
-            .lock()
-            .map(|l| l.iter().filter(|d| d.path == self.path).cloned().collect())
-            .unwrap_or_default()
-    }
-
-    /// Deliveries about `document` (from the body), of `event` when given (header or body).
-    pub fn about(&self, document: &str, event: Option<&str>) -> Vec<Delivery> {
-        self.deliveries()
-            .into_iter()
-            .filter(|d| {
-                let body = d.json();
-                let doc = body["data"]["documentNumber"]
-                    .as_str()
-                    .or_else(|| body["data"]["document"]["value"].as_str());
-                let name = body["eventName"].as_str().or(d.header("x-bankly-event"));
-                doc == Some(document) && event.is_none_or(|e| name == Some(e))
-            })
-            .collect()
-    }
+        .collect()
 }
 
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-/// Refuses a body that would take what the receiver keeps past `cap`: a sender that never stops
-/// delivering cannot grow the scenario's memory without bound.
-fn keep_within(
-    log: &Mutex<Vec<Delivery>>,
-    body: Bytes,
-    cap: u64,
-) -> Result<Bytes, limits::Refusal> {
-    let kept: u64 = log
-        .lock()
-        .map(|l| l.iter().map(|d| d.body.len() as u64).sum())
-        .unwrap_or(0);
-    if kept + body.len() as u64 > cap {
-        return Err(limits::Refusal {
-            status: 413,
-            message: format!(
-                "the receiver already keeps {} of deliveries; this one ({}) would pass the limit of {} (--max-response-bytes)",
-                limits::format_bytes(kept),
-                limits::format_bytes(body.len() as u64),
-                limits::format_bytes(cap)
-            ),
-        });
-    }
-    Ok(body)
-}
-
-/// The customer-event callback of the loaded Bankly spec: its body schema and header parameters.
-struct Callback {
-    body: RequestBodySpec,
-    headers: Vec<HeaderSpec>,
-}
-
-/// Reads the callback from the Bankly spec document itself: the spec module keeps operations, not
-/// callbacks, and the harness must judge events by the spec the run was given.
-fn callback(ctx: &RunContext) -> Result<Callback, String> {
-    let spec = ctx
+/// The customer-event callback of the loaded Bankly spec (declared on the operation that registers
+/// receivers): the harness judges events by the spec the run was given.
+fn callback(ctx: &RunContext) -> Result<&crate::spec::CallbackSpec, String> {
+    let op = ctx
         .specs
         .apis
         .iter()
-        .find(|s| s.family == "bankly" && s.operation("createWebhookConfiguration").is_some())
+        .filter(|s| s.family == NAME)
+        .find_map(|s| s.operation("createWebhookConfiguration"))
         .ok_or("the loaded specs have no Bankly createWebhookConfiguration operation")?;
-    let text = match spec.source.strip_prefix("embedded:") {
-        Some(name) => crate::spec::embedded::SPECS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| (*t).to_string())
-            .ok_or_else(|| format!("embedded spec {name} not found"))?,
-        None => {
-            std::fs::read_to_string(&spec.source).map_err(|e| format!("{}: {e}", spec.source))?
-        }
-    };
-    let raw = crate::spec::load::parse_document(&spec.source, &text).map_err(|e| e.to_string())?;
-    let doc = crate::spec::load::dereference(&spec.source, &raw).map_err(|e| e.to_string())?;
-    let post = doc["paths"]
-        .as_object()
-        .into_iter()
-        .flat_map(|p| p.values())
-        .filter_map(|item| item.get("post"))
-        .find(|op| op["operationId"] == "createWebhookConfiguration")
-        .ok_or("createWebhookConfiguration not found in its document")?;
-    let expression = post["callbacks"]
-        .as_object()
-        .and_then(|c| c.values().next())
-        .and_then(Value::as_object)
-        .and_then(|e| e.values().next())
-        .ok_or("createWebhookConfiguration declares no callback")?;
-    let cb = &expression["post"];
-    let content = &cb["requestBody"]["content"];
-    let schema = &content["application/json"]["schema"];
-    if !schema.is_object() {
-        return Err("the callback declares no JSON body".into());
-    }
-    let body = RequestBodySpec {
-        required: true,
-        content_type: "application/json".into(),
-        media_types: content
-            .as_object()
-            .map(|c| c.keys().cloned().collect())
-            .unwrap_or_default(),
-        validator: SchemaValidator::compile(schema)?,
-    };
-    let mut headers = Vec::new();
-    for p in cb["parameters"].as_array().into_iter().flatten() {
-        if p["in"] != "header" {
-            continue;
-        }
-        let validator = match p.get("schema") {
-            Some(s) if s.is_object() => Some(SchemaValidator::compile(s)?),
-            _ => None,
-        };
-        headers.push(HeaderSpec {
-            name: p["name"].as_str().unwrap_or_default().to_string(),
-            required: p["required"] == true,
-            validator,
-        });
-    }
-    Ok(Callback { body, headers })
+    op.callbacks
+        .first()
+        .filter(|c| c.body.is_some())
+        .ok_or_else(|| "createWebhookConfiguration declares no callback with a JSON body".into())
 }
 
 // ------------------------------------------------------------------------------ World helpers
@@ -1710,16 +1487,14 @@ async fn exactly_one(w: &mut CheckWorld, event: String) -> StepResult {
     let doc = w.bankly_document();
     let deadline = tokio::time::Instant::now() + DELIVERY_TIMEOUT;
     loop {
-        let seen = !w.receiver()?.about(&doc, Some(&event)).is_empty();
+        let seen = !about(w.receiver()?, &doc, Some(&event)).is_empty();
         if seen {
             // Wait a little for a duplicate before counting.
             tokio::time::sleep(DUPLICATE_GRACE).await;
             break;
         }
         if tokio::time::Instant::now() >= deadline {
-            let others: Vec<String> = w
-                .receiver()?
-                .about(&doc, None)
+            let others: Vec<String> = about(w.receiver()?, &doc, None)
                 .iter()
                 .filter_map(|d| d.json()["eventName"].as_str().map(str::to_string))
                 .collect();
@@ -1746,7 +1521,7 @@ async fn exactly_one(w: &mut CheckWorld, event: String) -> StepResult {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let got = w.receiver()?.about(&doc, Some(&event));
+    let got = about(w.receiver()?, &doc, Some(&event));
     if got.len() == 1 {
         w.bankly().event = got.into_iter().next();
         return Ok(());
@@ -1772,7 +1547,7 @@ async fn no_event(w: &mut CheckWorld) -> StepResult {
     let doc = w.bankly_document();
     // Deliveries are immediate on a healthy target; give a stray one time to arrive.
     tokio::time::sleep(DUPLICATE_GRACE * 2).await;
-    let got = w.receiver()?.about(&doc, None);
+    let got = about(w.receiver()?, &doc, None);
     if got.is_empty() {
         return Ok(());
     }
@@ -1825,7 +1600,7 @@ async fn event_schema(w: &mut CheckWorld) -> StepResult {
     };
     let findings = judge::judge_payload(
         &cb.headers,
-        Some(&cb.body),
+        cb.body.as_ref(),
         event.headers.as_slice(),
         &event.body,
     );
@@ -1926,6 +1701,7 @@ async fn event_move(w: &mut CheckWorld, from: String, to: String) -> StepResult 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::harness::limits::Limits;
 
     #[test]
     fn signature_is_hex_hmac_sha256() {
@@ -2027,15 +1803,11 @@ mod tests {
         client.post(&other).body("{}").send().await.unwrap();
         assert_eq!(receiver.deliveries().len(), 1);
         assert_eq!(
-            receiver
-                .about("52998224725", Some("CUSTOMER_WAS_APPROVED"))
-                .len(),
+            about(&receiver, "52998224725", Some("CUSTOMER_WAS_APPROVED")).len(),
             1
         );
         assert!(
-            receiver
-                .about("52998224725", Some("CUSTOMER_WAS_REPROVED"))
-                .is_empty()
+            about(&receiver, "52998224725", Some("CUSTOMER_WAS_REPROVED")).is_empty()
         );
         let addr = receiver
             .url
