@@ -64,6 +64,7 @@
 //! replaces the earlier one. The PDF report exists once the verification is COMPLETED or FAILED.
 
 pub mod fixtures;
+pub mod jwt;
 
 use chrono::{DateTime, Duration, Utc};
 
