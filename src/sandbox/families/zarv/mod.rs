@@ -65,6 +65,10 @@
 
 pub mod fixtures;
 pub mod jwt;
+pub mod result;
+
+#[cfg(test)]
+mod spec_tests;
 
 use chrono::{DateTime, Duration, Utc};
 
