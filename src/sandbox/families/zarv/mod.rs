@@ -2,10 +2,9 @@
 //! risk verifications of a CPF or CNPJ, with login, batches with callbacks, a PDF report, feedback and
 //! a per-workspace restrictive list.
 //!
-//! This module holds what does not depend on the request pipeline of the families contract: the
-//! fixtures ([`fixtures`]), the tokens ([`jwt`]), the lifecycle ([`Timeline`]) and the result of a
-//! verification ([`result`]). The handlers, the state and the control routes bind to it once the
-//! contract lands.
+//! Modules: [`fixtures`] the data file; [`jwt`] the tokens; [`result`] what a verification finds;
+//! [`state`] what the family remembers; [`api`] the operations; [`error`] the error body;
+//! [`report`] the PDF; [`control`] our `/sandbox/zarv` routes; `steps` the harness's side.
 //!
 //! # Behaviour
 //!
@@ -63,14 +62,317 @@
 //! **Feedback and PDF.** A feedback's `verificationId` must equal the path's; a later feedback
 //! replaces the earlier one. The PDF report exists once the verification is COMPLETED or FAILED.
 
+pub mod api;
+pub mod control;
+pub mod error;
 pub mod fixtures;
 pub mod jwt;
+pub mod report;
 pub mod result;
+pub mod state;
+
+/// The family's harness steps and its part of the World (its folder under `src/harness/steps/`).
+#[path = "../../../harness/steps/zarv/mod.rs"]
+pub mod steps;
 
 #[cfg(test)]
 mod spec_tests;
 
-use chrono::{DateTime, Duration, Utc};
+use std::any::Any;
+use std::sync::{Arc, RwLock};
+use std::time::Duration as StdDuration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use serde_json::json;
+
+use crate::sandbox::App;
+use crate::sandbox::callbacks::Delivery;
+use crate::sandbox::family::{
+    self, BodyPolicy, Call, ErrorContext, Family, Handler, Init, Plugin, Problem, Reply,
+};
+use crate::sandbox::http::{HttpResponse, Req};
+use crate::spec::{ApiSpec, Operation};
+
+/// The registry name of the family.
+pub const NAME: &str = "zarv";
+
+/// How the Zarv family behaves (`finsandbox serve --zarv-*`); what is not given comes from
+/// `fixtures/zarv.yaml`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ZarvConfig {
+    /// Zarv ID: sandbox-clock seconds from CREATED to PROCESSING [default: the fixtures', 1]
+    #[arg(long = "zarv-processing-delay", value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub processing_delay_seconds: Option<u64>,
+    /// Zarv ID: sandbox-clock seconds from PROCESSING to COMPLETED or FAILED [default: the fixtures', 4]
+    #[arg(long = "zarv-finish-delay", value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub finish_delay_seconds: Option<u64>,
+    /// Zarv ID: sandbox-clock minutes between callback attempts, comma-separated [default: the
+    /// fixtures', 1,5,15,30,60]
+    #[arg(long = "zarv-callback-retries", value_name = "MINUTES", value_delimiter = ',',
+          value_parser = clap::value_parser!(u64).range(1..=1440))]
+    pub callback_retry_minutes: Option<Vec<u64>>,
+}
+
+pub struct ZarvPlugin;
+
+pub static PLUGIN: ZarvPlugin = ZarvPlugin;
+
+impl Plugin for ZarvPlugin {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn title(&self) -> &'static str {
+        "Zarv ID verifications, with batch callbacks, PDF reports and a per-workspace blacklist"
+    }
+
+    fn mount(&self) -> &'static str {
+        "/zarv"
+    }
+
+    fn recognise(&self, base_path: &str) -> Option<String> {
+        // Only our own mount: the vendor's official document (served at its root) stays a
+        // generic document, mocked from its schemas.
+        (base_path == "/zarv" || base_path.starts_with("/zarv/")).then(|| "zarv-id".into())
+    }
+
+    fn serve_args(&self, cmd: clap::Command) -> clap::Command {
+        family::args::augment::<ZarvConfig>(cmd)
+    }
+
+    fn read_serve_args(
+        &self,
+        matches: &clap::ArgMatches,
+        options: &mut family::FamilyOptions,
+    ) -> Result<(), clap::Error> {
+        family::args::read::<ZarvConfig>(matches, options)
+    }
+
+    fn build(&self, init: &Init<'_>) -> anyhow::Result<Arc<dyn Family>> {
+        Ok(Arc::new(Zarv::new(init)?))
+    }
+
+    fn scenario_values(&self, scenario: &family::ScenarioSeed<'_>) -> Vec<(String, String)> {
+        steps::scenario_values(scenario)
+    }
+
+    fn request_headers(&self) -> Vec<(String, String)> {
+        steps::request_headers()
+    }
+
+    fn check_target_section(&self, section: &toml::Value) -> Result<(), String> {
+        steps::target::check(section)
+    }
+}
+
+/// Who a valid access token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: String,
+    pub workspace_id: String,
+}
+
+/// The running family.
+pub struct Zarv {
+    pub fixtures: fixtures::ZarvFixtures,
+    pub keys: jwt::Keys,
+    /// The fixtures' delays, or the command line's.
+    pub lifecycle: fixtures::Lifecycle,
+    pub retries: Vec<StdDuration>,
+    pub state: RwLock<state::State>,
+}
+
+impl Zarv {
+    pub fn new(init: &Init<'_>) -> anyhow::Result<Zarv> {
+        let (source, text) = init.fixture("zarv.yaml", fixtures::EMBEDDED)?;
+        let fixtures = fixtures::ZarvFixtures::parse(&source, &text)?;
+        let c: ZarvConfig = init.config.families.get();
+        let lifecycle = fixtures::Lifecycle {
+            processing_after_seconds: c
+                .processing_delay_seconds
+                .unwrap_or(fixtures.lifecycle.processing_after_seconds),
+            finished_after_seconds: c
+                .finish_delay_seconds
+                .unwrap_or(fixtures.lifecycle.finished_after_seconds),
+        };
+        let retries = c
+            .callback_retry_minutes
+            .clone()
+            .unwrap_or_else(|| fixtures.callbacks.retry_after_minutes.clone())
+            .into_iter()
+            .map(|m| StdDuration::from_secs(m * 60))
+            .collect();
+        let keys = jwt::Keys::from_seed(init.seed)?;
+        let state = state::State::initial(&fixtures, Utc::now().trunc_subsecs(0));
+        Ok(Zarv {
+            fixtures,
+            keys,
+            lifecycle,
+            retries,
+            state: RwLock::new(state),
+        })
+    }
+
+    /// The fixture user a token's claims name, if the workspace agrees.
+    pub fn user_of(&self, claims: &jwt::Claims) -> Option<&fixtures::User> {
+        self.fixtures
+            .users
+            .iter()
+            .find(|u| u.user_id == claims.sub)
+            .filter(|u| u.workspace_id.eq_ignore_ascii_case(&claims.workspace_id))
+    }
+
+    /// Applies what came due (refunds, callbacks) up to the sandbox's now.
+    pub fn settle(&self, app: &App) {
+        let now = app.clock.now();
+        let due = self
+            .state
+            .read()
+            .map(|s| s.next_due().is_some_and(|at| at <= now))
+            .unwrap_or(false);
+        if !due {
+            return;
+        }
+        if let Ok(mut state) = self.state.write() {
+            self.settle_locked(app, &mut state, now);
+        }
+    }
+
+    /// [`Self::settle`] with the lock already held; callbacks are queued in the order the
+    /// verifications finished.
+    pub fn settle_locked(&self, app: &App, state: &mut state::State, now: DateTime<Utc>) {
+        for done in state.settle(now) {
+            let v = &done.verification;
+            let Some(cb) = &v.callback else {
+                continue;
+            };
+            let payload = json!({"id": v.id, "status": done.status.as_str(), "metadata": v.metadata});
+            let mut labels = serde_json::Map::new();
+            labels.insert("verificationId".into(), json!(v.id));
+            labels.insert("nationalId".into(), json!(v.national_id));
+            labels.insert("workspaceId".into(), json!(v.workspace_id));
+            labels.insert("status".into(), json!(done.status.as_str()));
+            app.callbacks.enqueue(
+                &app.clock,
+                Delivery {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    family: NAME,
+                    url: cb.url.clone(),
+                    method: cb.method.clone(),
+                    headers: cb.headers.clone(),
+                    body: Bytes::from(serde_json::to_vec(&payload).unwrap_or_default()),
+                    signer: None,
+                    retries: self.retries.clone(),
+                    timeout: StdDuration::from_secs(self.fixtures.callbacks.timeout_seconds),
+                    labels,
+                },
+            );
+        }
+    }
+}
+
+type Op = fn(&Zarv, &Call<'_>) -> Reply;
+
+const OPERATIONS: &[(&str, Op)] = &[
+    ("zarvLogin", api::login),
+    ("zarvRefreshToken", api::refresh),
+    ("listVerifications", api::list_verifications),
+    ("createVerification", api::create_verification),
+    ("createVerificationBatch", api::create_batch),
+    ("getVerification", api::get_verification),
+    ("getVerificationPdf", api::get_pdf),
+    ("createVerificationFeedback", api::create_feedback),
+    ("listBlacklist", api::list_blacklist),
+    ("addToBlacklist", api::add_to_blacklist),
+    ("removeFromBlacklist", api::remove_from_blacklist),
+];
+
+/// The operations that take credentials in their body instead of a bearer token.
+fn is_authentication(op: &Operation) -> bool {
+    matches!(op.id.as_str(), "zarvLogin" | "zarvRefreshToken")
+}
+
+impl Family for Zarv {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn handlers(self: Arc<Self>, _spec: &ApiSpec) -> Vec<(&'static str, Handler)> {
+        family::table(&self, OPERATIONS)
+    }
+
+    fn render(&self, ctx: &ErrorContext<'_>, problem: &Problem) -> HttpResponse {
+        error::render(ctx, problem)
+    }
+
+    fn authenticate(
+        &self,
+        call: &Call<'_>,
+    ) -> Result<Option<Box<dyn Any + Send + Sync>>, Problem> {
+        if is_authentication(call.op) {
+            return Ok(None);
+        }
+        let Some(header) = call.req.header(hyper::header::AUTHORIZATION) else {
+            return Err(error::unauthorized(
+                "the Authorization header is missing: send Bearer and the accessToken of POST /api/v1/authentication",
+            ));
+        };
+        let token = match header.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => {
+                return Err(error::unauthorized(
+                    "the Authorization header must be Bearer followed by an access token",
+                ));
+            }
+        };
+        let claims = self
+            .keys
+            .verify_access(token, call.app.clock.now())
+            .map_err(|e| error::unauthorized(format!("the access token is refused: {e}")))?;
+        if self.user_of(&claims).is_none() {
+            return Err(error::unauthorized(
+                "the access token names a user this sandbox does not know",
+            ));
+        }
+        Ok(Some(Box::new(Principal {
+            user_id: claims.sub,
+            workspace_id: claims.workspace_id,
+        })))
+    }
+
+    fn body_policy(&self, _op: &Operation) -> BodyPolicy {
+        BodyPolicy::Validate
+    }
+
+    fn own_headers(&self) -> &'static [&'static str] {
+        &["authorization"]
+    }
+
+    fn control(&self, app: &App, req: &Req, rest: &[&str]) -> Option<HttpResponse> {
+        control::handle(self, app, req, rest)
+    }
+
+    fn control_index(&self) -> Vec<String> {
+        control::INDEX.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn reset(&self) {
+        if let Ok(mut s) = self.state.write() {
+            *s = state::State::initial(&self.fixtures, Utc::now().trunc_subsecs(0));
+        }
+    }
+
+    fn tick(&self, app: &App, _now: DateTime<Utc>) {
+        self.settle(app);
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
 
 /// Where a verification is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
