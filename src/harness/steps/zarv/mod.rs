@@ -26,11 +26,9 @@ use crate::harness::world::{CheckWorld, RunContext, StepFail, StepResult};
 use crate::sandbox::family::ScenarioSeed;
 use crate::spec::judge::{self, Check};
 
-use super::NAME;
+use super::rules::lifecycle;
+use super::{NAME, VerificationStatus};
 use target::zarv_target;
-
-/// The statuses a verification goes through, in order.
-pub const LIFECYCLE: [&str; 3] = ["CREATED", "PROCESSING", "COMPLETED|FAILED"];
 
 /// Longest a verification is followed before the harness gives up (real seconds on a real target,
 /// sandbox-clock seconds on a sandbox).
@@ -169,47 +167,14 @@ fn error_summary(body: Option<&Value>) -> String {
 }
 
 fn is_final(status: &str) -> bool {
-    matches!(status, "COMPLETED" | "FAILED")
+    VerificationStatus::parse(status).is_some_and(VerificationStatus::is_final)
 }
 
-/// Order of a status along the lifecycle (FAILED and COMPLETED share the last place).
-fn rank(status: &str) -> Option<usize> {
-    match status {
-        "CREATED" => Some(0),
-        "PROCESSING" => Some(1),
-        "COMPLETED" | "FAILED" => Some(2),
-        _ => None,
-    }
-}
-
-/// Every `(status, updatedAt)` pair seen keeps to the lifecycle: known statuses, never back,
-/// a final one never changed into another, `updatedAt` never earlier. `Err` names the first break.
+/// Every `(status, updatedAt)` pair seen keeps to the lifecycle of `fixtures/zarv.yaml` (the table
+/// the sandbox follows too): known statuses, one move at a time, never back, a final one never
+/// changed, `updatedAt` never earlier. `Some` names the first break.
 pub fn lifecycle_breach(seen: &[(String, String)]) -> Option<String> {
-    let mut last: Option<(&str, &str)> = None;
-    for (status, updated) in seen {
-        let Some(r) = rank(status) else {
-            return Some(format!("{status} is not a status of the lifecycle"));
-        };
-        if let Some((ls, lu)) = last {
-            let lr = rank(ls).unwrap_or(0);
-            if r < lr {
-                return Some(format!("the status went back from {ls} to {status}"));
-            }
-            if r == lr && ls != status {
-                return Some(format!("a final status changed from {ls} to {status}"));
-            }
-            if r > lr + 1 {
-                return Some(format!("the status jumped from {ls} to {status}, skipping PROCESSING"));
-            }
-            if updated.as_str() < lu {
-                return Some(format!(
-                    "updatedAt went back from {lu} to {updated} ({ls} -> {status})"
-                ));
-            }
-        }
-        last = Some((status, updated));
-    }
-    None
+    lifecycle().breach(seen)
 }
 
 /// The masks a report may print a national id with: as it is, formatted, or keeping only its
@@ -865,18 +830,24 @@ async fn statuses_follow(w: &mut CheckWorld, end: String) -> StepResult {
     if let Some(breach) = lifecycle_breach(&seen) {
         return w.fail(
             format!("the verification broke its lifecycle: {breach}"),
-            Some(LIFECYCLE.join(" -> ")),
+            Some(lifecycle().describe()),
             Some(path.join(" -> ")),
             Vec::new(),
         );
     }
-    if seen.first().map(|(s, _)| s.as_str()) != Some("CREATED")
-        && seen.first().map(|(s, _)| s.as_str()) != Some("PROCESSING")
-        && seen.len() > 1
-    {
+    // Read right after its creation, a verification is at the start or one move on; a later
+    // status at once would mean its beginning was never shown.
+    let start = lifecycle().start();
+    let first = seen
+        .first()
+        .and_then(|(s, _)| VerificationStatus::parse(s));
+    if seen.len() > 1 && !first.is_some_and(|f| f == start || lifecycle().allows(start, f)) {
         return w.fail(
-            "the first status read is neither CREATED nor PROCESSING",
-            Some("CREATED".into()),
+            format!(
+                "the first status read is neither {} nor one move on from it",
+                start.as_str()
+            ),
+            Some(start.as_str().into()),
             path.first().cloned(),
             Vec::new(),
         );

@@ -274,6 +274,8 @@ pub struct ZarvFixtures {
     pub users: Vec<User>,
     pub costs: Costs,
     pub lifecycle: Lifecycle,
+    /// The moves between statuses; checked here, read by both faces through [`super::rules`].
+    pub statuses: super::rules::StatusTable,
     pub callbacks: CallbackPolicy,
     #[serde(default)]
     pub magic_documents: Vec<MagicDocument>,
@@ -341,6 +343,7 @@ impl ZarvFixtures {
     }
 
     fn check(&self) -> Result<(), String> {
+        super::rules::Lifecycle::from_table(self.statuses.clone())?;
         if self.workspaces.is_empty() {
             return Err("workspaces: at least one workspace is needed".into());
         }

@@ -2,8 +2,8 @@
 //! risk verifications of a CPF or CNPJ, with login, batches with callbacks, a PDF report, feedback and
 //! a per-workspace restrictive list.
 //!
-//! Modules: [`fixtures`] the data file; [`jwt`] the tokens; [`result`] what a verification finds;
-//! [`state`] what the family remembers; [`api`] the operations; [`error`] the error body;
+//! Modules: [`fixtures`] the data file; [`rules`] the lifecycle both faces read; [`jwt`] the
+//! tokens; [`result`] what a verification finds; [`state`] what the family remembers; [`api`] the operations; [`error`] the error body;
 //! [`report`] the PDF; [`control`] our `/sandbox/zarv` routes; `steps` the harness's side.
 //!
 //! # Behaviour
@@ -69,6 +69,7 @@ pub mod fixtures;
 pub mod jwt;
 pub mod report;
 pub mod result;
+pub mod rules;
 pub mod state;
 
 /// The family's harness steps and its part of the World (its folder under `src/harness/steps/`).
@@ -374,8 +375,9 @@ impl Family for Zarv {
     }
 }
 
-/// Where a verification is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where a verification is in its life; the moves between statuses are [`rules::lifecycle`]'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum VerificationStatus {
     Created,
     Processing,
@@ -384,6 +386,13 @@ pub enum VerificationStatus {
 }
 
 impl VerificationStatus {
+    pub const ALL: [VerificationStatus; 4] = [
+        VerificationStatus::Created,
+        VerificationStatus::Processing,
+        VerificationStatus::Completed,
+        VerificationStatus::Failed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             VerificationStatus::Created => "CREATED",
@@ -403,21 +412,14 @@ impl VerificationStatus {
         }
     }
 
-    /// COMPLETED and FAILED: nothing follows them.
+    /// Nothing follows it (COMPLETED and FAILED, by the fixture's table).
     pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            VerificationStatus::Completed | VerificationStatus::Failed
-        )
+        rules::lifecycle().is_final(self)
     }
 
-    /// The one path a verification takes: CREATED -> PROCESSING -> COMPLETED | FAILED.
+    /// The fixture's table allows `self -> next` (CREATED -> PROCESSING -> COMPLETED | FAILED).
     pub fn can_move_to(self, next: VerificationStatus) -> bool {
-        use VerificationStatus::*;
-        matches!(
-            (self, next),
-            (Created, Processing) | (Processing, Completed) | (Processing, Failed)
-        )
+        rules::lifecycle().allows(self, next)
     }
 }
 
