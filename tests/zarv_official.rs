@@ -131,6 +131,28 @@ async fn answers_satisfy_the_official_document_but_for_its_documented_bugs() {
         )
         .await;
     check("POST", "/api/v2/verifications/batch", &batch);
+    // The only refusals the official file declares: a batch's 400 and the PDF's 400 `{error}`.
+    let empty = z
+        .post(
+            "/zarv/api/v2/verifications/batch",
+            &ana,
+            &json!({"nationalId": [], "verifications": {"type": "light"}}),
+        )
+        .await;
+    assert_eq!(empty.status, 400, "{}", empty.text());
+    check("POST", "/api/v2/verifications/batch", &empty);
+    let bad_pdf = z
+        .send(
+            Method::GET,
+            "/zarv/api/v2/verifications/not-a-uuid/pdf",
+            Some(&ana),
+            None,
+            &[("accept", "application/pdf, application/json")],
+        )
+        .await;
+    assert_eq!(bad_pdf.status, 400, "{}", bad_pdf.text());
+    assert!(bad_pdf.body["error"].is_string(), "{}", bad_pdf.text());
+    check("GET", "/api/v2/verifications/{id}/pdf", &bad_pdf);
     let feedback = z
         .post(
             &format!("/zarv/api/v2/verifications/{}/feedbacks", ids[0]),
@@ -164,7 +186,7 @@ async fn answers_satisfy_the_official_document_but_for_its_documented_bugs() {
         )
         .await;
     check("DELETE", "/api/v2/blacklist/{nationalId}", &removed);
-    assert!(judged >= 25, "{judged}");
+    assert!(judged >= 27, "{judged}");
     z.stop().await;
 }
 
