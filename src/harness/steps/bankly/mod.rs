@@ -36,7 +36,8 @@ use super::NAME;
 pub mod target;
 
 use target::bankly_target;
-use crate::datagen::{Persona, br, rng_for};
+use crate::datagen::{self, Persona, br, rng_for};
+use crate::spec::SpecSet;
 use crate::spec::judge::{self, Check};
 
 /// Scopes asked for "every scope" when the loaded specs name none (a user's spec without
@@ -48,6 +49,9 @@ const DEFAULT_SCOPES: &[&str] = &[
     "customer.cancel",
     "webhook.write",
 ];
+
+/// The operation whose request schema a registration is generated from.
+const REGISTER_OPERATION: &str = "registerCustomer";
 
 /// The `api-version` every Bankly call carries (the spec accepts `1` and `1.0`).
 pub const API_VERSION: &str = "1.0";
@@ -228,43 +232,15 @@ fn token_url(ctx: &RunContext) -> String {
     }
 }
 
-/// A valid registration for `cpf` from its persona: real DDD, a CEP inside the UF's range, an
-/// adult's birth date, three distinct document-analysis tokens.
-pub fn registration_body(seed: u64, cpf: &str) -> Value {
-    let p = Persona::derive(seed, cpf, None);
-    let a = &p.addresses[0];
-    let mut address = json!({
-        "zipCode": a.cep,
-        "addressLine": a.street,
-        "buildingNumber": a.number,
-        "neighborhood": a.district,
-        "city": a.town,
-        "state": a.uf,
-        "country": "BR",
-    });
-    if let Some(c) = &a.complement {
-        address["complement"] = json!(c);
-    }
-    // 32 hex digits each, distinct per document and per kind of image.
-    let analysis = |n: u8| format!("{cpf:0>30}{n:02x}");
-    json!({
-        "registerName": p.civil_name,
-        "socialName": "",
-        "birthDate": p.birth_date.format("%Y-%m-%d").to_string(),
-        "phone": {"countryCode": "55", "number": p.phones[0].national()},
-        "address": address,
-        "assertedIncome": {"value": 4250.75, "currency": "BRL"},
-        "occupation": "252210",
-        "pep": {"level": "NONE"},
-        "motherName": p.mother_name,
-        "email": p.emails[0],
-        "documentation": {
-            "selfie": analysis(1),
-            "idCardFront": analysis(2),
-            "idCardBack": analysis(3),
-        },
-        "hasBrazilianNationality": true,
-    })
+/// A valid registration for `cpf`, generated from the registration operation's request schema
+/// and filled from the CPF's persona (name, birth date, mother, e-mail, a phone with a real DDD, an
+/// address whose CEP lies in its UF, an occupation code): the same person every family shows.
+pub fn registration_body(specs: &SpecSet, seed: u64, cpf: &str) -> Result<Value, String> {
+    let (_, op) = specs
+        .operation(REGISTER_OPERATION)
+        .ok_or_else(|| format!("the loaded specs have no operation {REGISTER_OPERATION}"))?;
+    let persona = Persona::derive(seed, cpf, None);
+    datagen::request::persona_body(op, &persona, seed).map_err(|e| e.to_string())
 }
 
 /// Sets (`Some`) or removes (`None`) the field at a dotted path, creating objects on the way.
@@ -644,6 +620,22 @@ impl CheckWorld {
         Err(Pre::Fail)
     }
 
+    /// The scenario's registration body; a spec that cannot yield one fails the step.
+    fn generated_registration(&mut self, ctx: &RunContext, doc: &str) -> Result<Value, Pre> {
+        match registration_body(&ctx.specs, ctx.seed, doc) {
+            Ok(body) => Ok(body),
+            Err(e) => {
+                self.fail(
+                    format!("cannot build a registration for {doc}: {e}"),
+                    None,
+                    None,
+                    Vec::new(),
+                )?;
+                Err(Pre::Fail)
+            }
+        }
+    }
+
     /// PUT of the scenario's registration (edited by `edit`), with the scenario's token or the
     /// harness's. The body is kept for later comparisons and re-registrations.
     async fn put_registration(
@@ -653,7 +645,7 @@ impl CheckWorld {
     ) -> Result<(), Pre> {
         let ctx = self.ctx()?;
         let doc = self.choose_document().await?;
-        let mut body = registration_body(ctx.seed, &doc);
+        let mut body = self.generated_registration(&ctx, &doc)?;
         edit(&mut body);
         self.bankly().registration = Some(body.clone());
         let path = format!("/bankly/customers/{doc}");
@@ -847,11 +839,10 @@ impl CheckWorld {
         match via {
             Via::Registration => {
                 let doc = self.bankly_document();
-                let body = self
-                    .bankly()
-                    .registration
-                    .clone()
-                    .unwrap_or_else(|| registration_body(ctx.seed, &doc));
+                let body = match self.bankly().registration.clone() {
+                    Some(b) => b,
+                    None => self.generated_registration(&ctx, &doc)?,
+                };
                 self.harness_call("PUT", &format!("/bankly/customers/{doc}"), Some(&body))
                     .await
             }
@@ -1763,7 +1754,7 @@ mod tests {
         let mut rng = rng_for(7, "test", "bodies");
         for _ in 0..50 {
             let cpf = br::gen_cpf(&mut rng);
-            let body = registration_body(42, &cpf);
+            let body = registration_body(&specs, 42, &cpf).unwrap();
             assert!(validator.findings(&body).is_empty(), "{body}");
             let number = body["phone"]["number"].as_str().unwrap();
             assert!(br::is_valid_ddd(&number[..2]), "{number}");
@@ -1883,3 +1874,4 @@ mod tests {
         assert!(refusals[1].contains("would pass the limit"), "{refusals:?}");
     }
 }
+
