@@ -1164,6 +1164,11 @@ async fn the_control_api_lists_users_and_workspaces() {
             .to_string()
             .contains("/sandbox/zarv/users")
     );
+    assert!(
+        index.body["families"]["zarv"]
+            .to_string()
+            .contains("/sandbox/zarv/deliveries")
+    );
     let r = z
         .send(Method::GET, "/sandbox/zarv/nothing", None, None, &[])
         .await;

@@ -4,8 +4,9 @@
 //! - `GET  /sandbox/zarv/workspaces`: each workspace's balance, list size and verifications;
 //! - `POST /sandbox/zarv/workspaces/{workspaceId}/credit {"amount": "50.00"}`: a top-up;
 //! - `GET  /sandbox/zarv/magic-documents`: the documents that give each outcome, prices, delays;
-//! - `GET  /sandbox/zarv/deliveries?verificationId=&nationalId=&status=`: every callback attempt
-//!   (the shared control API answers it).
+//! - `GET  /sandbox/zarv/deliveries?verificationId=&nationalId=&workspaceId=&status=&state=`: every
+//!   callback attempt (the shared control API answers it; listed here since only families that
+//!   deliver list it).
 
 use hyper::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -21,6 +22,7 @@ pub const INDEX: &[&str] = &[
     "GET  /sandbox/zarv/workspaces",
     "POST /sandbox/zarv/workspaces/{workspaceId}/credit  {\"amount\": \"50.00\"}",
     "GET  /sandbox/zarv/magic-documents",
+    "GET  /sandbox/zarv/deliveries?verificationId=&nationalId=&workspaceId=&status=&state=&page=&page-size=",
 ];
 
 pub fn handle(z: &Zarv, app: &App, req: &Req, rest: &[&str]) -> Option<HttpResponse> {
