@@ -126,11 +126,7 @@ impl Plugin for BanklyPlugin {
     }
 
     fn check_target_section(&self, section: &toml::Value) -> Result<(), String> {
-        section
-            .clone()
-            .try_into::<steps::target::BanklyTarget>()
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        family::args::target_section::<steps::target::BanklyTarget>(section)
     }
 }
 
