@@ -198,13 +198,20 @@ impl CheckWorld {
     }
 }
 
-#[given("a Bankly token with every scope")]
-async fn token_every_scope(w: &mut CheckWorld) -> StepResult {
-    let r = w.obtain_token(None).await.map(|t| {
+/// Makes a token with `scopes` (None: every scope) the scenario's. Only an every-scope token may
+/// also serve the harness's own calls, so the World remembers which kind it is.
+async fn scenario_token(w: &mut CheckWorld, scopes: Option<Vec<String>>) -> StepResult {
+    let every = scopes.is_none();
+    let r = w.obtain_token(scopes).await.map(|t| {
         w.set_token(NAME, Some(t));
-        w.bankly().every_scope = true;
+        w.bankly().every_scope = every;
     });
     settle(w, r)
+}
+
+#[given("a Bankly token with every scope")]
+async fn token_every_scope(w: &mut CheckWorld) -> StepResult {
+    scenario_token(w, None).await
 }
 
 #[given(expr = "a Bankly token with the scopes {string}")]
@@ -214,11 +221,7 @@ async fn token_with_scopes(w: &mut CheckWorld, scopes: String) -> StepResult {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect();
-    let r = w.obtain_token(Some(wanted)).await.map(|t| {
-        w.set_token(NAME, Some(t));
-        w.bankly().every_scope = false;
-    });
-    settle(w, r)
+    scenario_token(w, Some(wanted)).await
 }
 
 #[given(expr = "a Bankly token without the scope {string}")]
@@ -234,11 +237,7 @@ async fn token_without_scope(w: &mut CheckWorld, scope: String) -> StepResult {
         );
     }
     let wanted: Vec<String> = all.into_iter().filter(|s| *s != scope).collect();
-    let r = w.obtain_token(Some(wanted)).await.map(|t| {
-        w.set_token(NAME, Some(t));
-        w.bankly().every_scope = false;
-    });
-    settle(w, r)
+    scenario_token(w, Some(wanted)).await
 }
 
 #[when(expr = "I ask for a Bankly token with the scopes {string}")]
