@@ -4,11 +4,30 @@
 use cucumber::when;
 use serde_json::json;
 
-use super::Precondition;
+use super::{Precondition, conclude};
 use crate::harness::steps::{Auth, split_list};
 use crate::harness::world::{CheckWorld, StepFail, StepResult};
 
 impl CheckWorld {
+    /// POSTs a consent request with the client token, kept as the last response; the answer's
+    /// consentId, when it has one (what to make of the answer is the caller's).
+    pub(super) async fn send_consent(&mut self, body: Vec<u8>) -> Result<Option<String>, StepFail> {
+        let client = self.of().client_token.clone();
+        self.request(
+            "POST",
+            "/open-banking/consents/v3/consents",
+            Auth::Token(client),
+            Some(("application/json", body)),
+        )
+        .await?;
+        Ok(self
+            .last()?
+            .json
+            .as_ref()
+            .and_then(|b| b["data"]["consentId"].as_str())
+            .map(str::to_string))
+    }
+
     /// POST /consents; the consent id, or why not.
     pub(super) async fn create_consent(
         &mut self,
@@ -29,14 +48,7 @@ impl CheckWorld {
             data["expirationDateTime"] = json!(e);
         }
         let body = json!({"data": data}).to_string().into_bytes();
-        let client = self.of().client_token.clone();
-        self.request(
-            "POST",
-            "/open-banking/consents/v3/consents",
-            Auth::Token(client),
-            Some(("application/json", body)),
-        )
-        .await?;
+        let id = self.send_consent(body).await?;
         let status = self.last()?.status;
         if status != 201 {
             self.fail(
@@ -46,12 +58,6 @@ impl CheckWorld {
                 Vec::new(),
             )?;
         }
-        let id = self
-            .last()?
-            .json
-            .as_ref()
-            .and_then(|b| b["data"]["consentId"].as_str())
-            .map(str::to_string);
         match id {
             Some(id) => {
                 self.of().consent_id = Some(id.clone());
@@ -96,21 +102,7 @@ async fn create_consent_with(w: &mut CheckWorld, step: &cucumber::gherkin::Step)
 
 /// POSTs a consent request with the client token; a created consent becomes the scenario's.
 async fn post_consent(w: &mut CheckWorld, body: Vec<u8>) -> StepResult {
-    let client = w.of().client_token.clone();
-    w.request(
-        "POST",
-        "/open-banking/consents/v3/consents",
-        Auth::Token(client),
-        Some(("application/json", body)),
-    )
-    .await?;
-    if let Some(id) = w
-        .last()?
-        .json
-        .as_ref()
-        .and_then(|b| b["data"]["consentId"].as_str())
-        .map(str::to_string)
-    {
+    if let Some(id) = w.send_consent(body).await? {
         w.of().consent_id = Some(id.clone());
         w.values.insert("consentId".into(), id);
     }
@@ -133,11 +125,8 @@ async fn request_consent(w: &mut CheckWorld, kind: String, permissions: String) 
 
 #[when("I revoke the consent")]
 async fn revoke_consent(w: &mut CheckWorld) -> StepResult {
-    match w.revoke().await {
-        Ok(()) => Ok(()),
-        Err(Precondition::Skip(r)) => w.skip(r),
-        Err(Precondition::Fail) => Err(StepFail("revocation failed".into())),
-    }
+    let r = w.revoke().await;
+    conclude(w, r, "revocation failed")
 }
 
 #[when("I read the consent")]
@@ -165,16 +154,12 @@ async fn read_consent(w: &mut CheckWorld) -> StepResult {
 
 #[when(expr = "the sandbox clock moves forward {int} seconds")]
 async fn advance_clock(w: &mut CheckWorld, seconds: i64) -> StepResult {
-    match w
+    let r = w
         .control("POST", "/clock", json!({"advanceSeconds": seconds}))
         .await
-    {
-        Ok(_) => {
+        .map(|_| {
             // Client tokens live 15 minutes; a later step asks for a fresh one.
             w.of().client_token = None;
-            Ok(())
-        }
-        Err(Precondition::Skip(r)) => w.skip(r),
-        Err(Precondition::Fail) => Err(StepFail("the clock could not be moved".into())),
-    }
+        });
+    conclude(w, r, "the clock could not be moved")
 }

@@ -13,7 +13,7 @@
 use serde_json::Value;
 
 use crate::datagen::{br, rng_for};
-use crate::harness::world::{CheckWorld, StepFail};
+use crate::harness::world::{CheckWorld, StepFail, StepResult};
 use crate::sandbox::family::ScenarioSeed;
 
 mod consents;
@@ -79,6 +79,16 @@ enum Precondition {
 impl From<StepFail> for Precondition {
     fn from(_: StepFail) -> Self {
         Precondition::Fail
+    }
+}
+
+/// Ends a step on a precondition's outcome: a skip says why; a failure, already recorded in the
+/// World, ends the step with `failed`.
+fn conclude(w: &mut CheckWorld, r: Result<(), Precondition>, failed: &str) -> StepResult {
+    match r {
+        Ok(()) => Ok(()),
+        Err(Precondition::Skip(reason)) => w.skip(reason),
+        Err(Precondition::Fail) => Err(StepFail(failed.into())),
     }
 }
 

@@ -6,11 +6,10 @@ use cucumber::{given, when};
 use serde_json::json;
 
 use super::super::rules::Kind;
-use super::Precondition;
 use super::target::{configured_token, of_target, token_url};
+use super::{Precondition, conclude};
 use crate::harness::client::Sent;
 use crate::harness::report::Exchange;
-use crate::harness::steps::Auth;
 use crate::harness::world::{CheckWorld, StepFail, StepResult};
 
 use super::super::NAME;
@@ -155,6 +154,16 @@ impl CheckWorld {
         expiration: Option<String>,
     ) -> Result<String, Precondition> {
         let id = self.create_consent(kind, permissions, expiration).await?;
+        self.authorise(&id, approval).await
+    }
+
+    /// Authorises the consent `id` through the control API (with a multiple-approval state) and
+    /// exchanges the code it answers for a token.
+    async fn authorise(
+        &mut self,
+        id: &str,
+        approval: Option<&str>,
+    ) -> Result<String, Precondition> {
         let body = match approval {
             Some(a) => json!({"multipleApproval": a}),
             None => json!({}),
@@ -273,20 +282,7 @@ impl CheckWorld {
                 let body = json!({"data": {
                     "loggedUser": {"document": {"identification": paging, "rel": "CPF"}},
                     "permissions": group("identifications")}});
-                let client = self.of().client_token.clone();
-                self.request(
-                    "POST",
-                    "/open-banking/consents/v3/consents",
-                    Auth::Token(client),
-                    Some(("application/json", body.to_string().into_bytes())),
-                )
-                .await?;
-                let id = self
-                    .last()?
-                    .json
-                    .as_ref()
-                    .and_then(|b| b["data"]["consentId"].as_str())
-                    .map(str::to_string);
+                let id = self.send_consent(body.to_string().into_bytes()).await?;
                 let Some(id) = id else {
                     self.fail(
                         "creating the paging customer's consent failed",
@@ -296,15 +292,7 @@ impl CheckWorld {
                     )?;
                     return Err(Precondition::Fail);
                 };
-                let answer = self
-                    .control(
-                        "POST",
-                        &format!("/consents/{id}/authorise"),
-                        json!({"multipleApproval": "APPROVED"}),
-                    )
-                    .await?;
-                let code = answer["code"].as_str().unwrap_or_default().to_string();
-                self.exchange_code(&code).await?
+                self.authorise(&id, Some("APPROVED")).await?
             }
             other => {
                 self.fail(
@@ -371,11 +359,7 @@ async fn token_in_state(w: &mut CheckWorld, kind: String, state: String) -> Step
 #[given("a client credentials token for the Consents API")]
 async fn client_credentials(w: &mut CheckWorld) -> StepResult {
     let r = w.ensure_client_token().await;
-    match r {
-        Ok(()) => Ok(()),
-        Err(Precondition::Skip(reason)) => w.skip(reason),
-        Err(Precondition::Fail) => Err(StepFail("no client token".into())),
-    }
+    conclude(w, r, "no client token")
 }
 
 #[when("I refresh the access token")]
