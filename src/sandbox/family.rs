@@ -481,6 +481,18 @@ pub mod args {
         A::augment_args(cmd).about(about).long_about(long_about)
     }
 
+    /// Checks a `target.toml` section by deserialising it into the family's target struct
+    /// (`deny_unknown_fields` there makes a misspelt key an error naming it).
+    pub fn target_section<T: serde::de::DeserializeOwned>(
+        section: &toml::Value,
+    ) -> Result<(), String> {
+        section
+            .clone()
+            .try_into::<T>()
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     pub fn read<A: Args + FromArgMatches + Send + Sync + 'static>(
         matches: &ArgMatches,
         options: &mut FamilyOptions,
