@@ -135,9 +135,7 @@ fn settle(w: &mut CheckWorld, r: Result<(), Pre>) -> StepResult {
 /// The claims of a JWT, read without checking its signature (the target signed it, not us).
 pub fn jwt_claims(token: &str) -> Option<Value> {
     let payload = token.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -208,7 +206,9 @@ impl CheckWorld {
                 who.key()
             )));
         };
-        let sent = self.zarv_control("GET", &format!("{control}/zarv/users"), None).await?;
+        let sent = self
+            .zarv_control("GET", &format!("{control}/zarv/users"), None)
+            .await?;
         let users = sent
             .json
             .as_ref()
@@ -329,7 +329,12 @@ impl CheckWorld {
 
     /// A request with the main user's token (the harness's own reads), logging in again once when
     /// it answers 401 (the clock may have moved past its expiry).
-    async fn zarv_call(&mut self, method: &str, path: &str, body: Option<&Value>) -> Result<(), Pre> {
+    async fn zarv_call(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(), Pre> {
         for attempt in 0..2 {
             let token = match self.zarv().main_access.clone() {
                 Some(t) => t,
@@ -675,7 +680,12 @@ async fn refresh(w: &mut CheckWorld) -> StepResult {
 #[when("I refresh the Zarv token again with the refresh token already used")]
 async fn refresh_spent(w: &mut CheckWorld) -> StepResult {
     let Some(token) = w.zarv().spent_refresh.clone() else {
-        return w.fail("no refresh token was used in this scenario", None, None, Vec::new());
+        return w.fail(
+            "no refresh token was used in this scenario",
+            None,
+            None,
+            Vec::new(),
+        );
     };
     let body = json!({"refreshToken": token}).to_string().into_bytes();
     w.request(
@@ -721,7 +731,8 @@ async fn expire(w: &mut CheckWorld) -> StepResult {
         let claims = jwt_claims(&token).unwrap_or(Value::Null);
         let lifetime = claims["exp"].as_i64().unwrap_or(300) - claims["iat"].as_i64().unwrap_or(0);
         w.zarv_needs_sandbox("an expired token (waiting out its lifetime)")?;
-        w.zarv_advance(u64::try_from(lifetime.max(0)).unwrap_or(300) + 1).await
+        w.zarv_advance(u64::try_from(lifetime.max(0)).unwrap_or(300) + 1)
+            .await
     }
     .await;
     settle(w, r)
@@ -733,8 +744,7 @@ async fn expire(w: &mut CheckWorld) -> StepResult {
 async fn ask(w: &mut CheckWorld, kind: String, who: String) -> StepResult {
     let r = async {
         let doc = document(w, &who, false).await?;
-        w.zarv_ask(&doc, verification_body(&doc, &kind, ""))
-            .await
+        w.zarv_ask(&doc, verification_body(&doc, &kind, "")).await
     }
     .await;
     settle(w, r)
@@ -752,7 +762,12 @@ async fn ask_with(w: &mut CheckWorld, kind: String, who: String, options: String
 }
 
 #[given(expr = "a finished {string} verification of the magic document {string} with {string}")]
-async fn finished_magic(w: &mut CheckWorld, kind: String, doc: String, options: String) -> StepResult {
+async fn finished_magic(
+    w: &mut CheckWorld,
+    kind: String,
+    doc: String,
+    options: String,
+) -> StepResult {
     let r = async {
         let doc = document(w, &doc, true).await?;
         w.zarv_finished(&doc, verification_body(&doc, &kind, &options))
@@ -838,9 +853,7 @@ async fn statuses_follow(w: &mut CheckWorld, end: String) -> StepResult {
     // Read right after its creation, a verification is at the start or one move on; a later
     // status at once would mean its beginning was never shown.
     let start = lifecycle().start();
-    let first = seen
-        .first()
-        .and_then(|(s, _)| VerificationStatus::parse(s));
+    let first = seen.first().and_then(|(s, _)| VerificationStatus::parse(s));
     if seen.len() > 1 && !first.is_some_and(|f| f == start || lifecycle().allows(start, f)) {
         return w.fail(
             format!(
@@ -854,7 +867,10 @@ async fn statuses_follow(w: &mut CheckWorld, end: String) -> StepResult {
     }
     if path.last() != Some(&end) {
         return w.fail(
-            format!("the verification ended {}", path.last().cloned().unwrap_or_default()),
+            format!(
+                "the verification ended {}",
+                path.last().cloned().unwrap_or_default()
+            ),
             Some(end),
             path.last().cloned(),
             Vec::new(),
@@ -871,8 +887,12 @@ async fn timestamps_ordered(w: &mut CheckWorld) -> StepResult {
         let v = &body["verification"];
         let created = v["createdAt"].as_str().unwrap_or_default();
         let updated = v["updatedAt"].as_str().unwrap_or_default();
-        let started = v["result"]["execution"]["startedAt"].as_str().unwrap_or(created);
-        let ended = v["result"]["execution"]["endedAt"].as_str().unwrap_or(updated);
+        let started = v["result"]["execution"]["startedAt"]
+            .as_str()
+            .unwrap_or(created);
+        let ended = v["result"]["execution"]["endedAt"]
+            .as_str()
+            .unwrap_or(updated);
         let chain = [
             ("createdAt", created),
             ("execution.startedAt", started),
@@ -883,7 +903,10 @@ async fn timestamps_ordered(w: &mut CheckWorld) -> StepResult {
             // Same shape (RFC 3339, UTC): text order is time order.
             if pair[1].1 < pair[0].1 {
                 w.fail(
-                    format!("{} ({}) is before {} ({})", pair[1].0, pair[1].1, pair[0].0, pair[0].1),
+                    format!(
+                        "{} ({}) is before {} ({})",
+                        pair[1].0, pair[1].1, pair[0].0, pair[0].1
+                    ),
                     Some(format!("{} >= {}", pair[1].0, pair[0].0)),
                     Some(pair[1].1.to_string()),
                     Vec::new(),
@@ -942,8 +965,16 @@ async fn rules_are(w: &mut CheckWorld, expected: String) -> StepResult {
         if g != e {
             w.fail(
                 "the rules that fired are not the expected ones",
-                Some(if want.is_empty() { "none".into() } else { want.join(", ") }),
-                Some(if got.is_empty() { "none".into() } else { got.join(", ") }),
+                Some(if want.is_empty() {
+                    "none".into()
+                } else {
+                    want.join(", ")
+                }),
+                Some(if got.is_empty() {
+                    "none".into()
+                } else {
+                    got.join(", ")
+                }),
                 Vec::new(),
             )?;
             return Err(Pre::Fail);
@@ -1002,12 +1033,21 @@ async fn score_below(w: &mut CheckWorld, risky: String, safe: String) -> StepRes
         let mut scores = Vec::new();
         for doc in [&risky, &safe] {
             let doc = document(w, doc, true).await?;
-            let body = w.zarv_finished(&doc, verification_body(&doc, "full", "restrictions")).await?;
-            scores.push(body["verification"]["result"]["score"].as_i64().unwrap_or(-1));
+            let body = w
+                .zarv_finished(&doc, verification_body(&doc, "full", "restrictions"))
+                .await?;
+            scores.push(
+                body["verification"]["result"]["score"]
+                    .as_i64()
+                    .unwrap_or(-1),
+            );
         }
         if scores[0] >= scores[1] {
             w.fail(
-                format!("the score must fall as risk rises: {risky} scored {}, {safe} {}", scores[0], scores[1]),
+                format!(
+                    "the score must fall as risk rises: {risky} scored {}, {safe} {}",
+                    scores[0], scores[1]
+                ),
                 Some(format!("< {}", scores[1])),
                 Some(scores[0].to_string()),
                 Vec::new(),
@@ -1036,8 +1076,12 @@ fn subset_breach(light: &Value, full: &Value, at: &str) -> Option<String> {
 async fn light_subset(w: &mut CheckWorld, light: String, doc: String, full: String) -> StepResult {
     let r = async {
         let doc = document(w, &doc, false).await?;
-        let l = w.zarv_finished(&doc, verification_body(&doc, &light, "restrictions")).await?;
-        let f = w.zarv_finished(&doc, verification_body(&doc, &full, "restrictions")).await?;
+        let l = w
+            .zarv_finished(&doc, verification_body(&doc, &light, "restrictions"))
+            .await?;
+        let f = w
+            .zarv_finished(&doc, verification_body(&doc, &full, "restrictions"))
+            .await?;
         let (lv, fv) = (&l["verification"], &f["verification"]);
         for part in ["result/score", "result/scoreFactor", "result/rules"] {
             let p = format!("/{part}");
@@ -1080,8 +1124,14 @@ async fn light_subset(w: &mut CheckWorld, light: String, doc: String, full: Stri
 async fn listed_are_of(w: &mut CheckWorld, doc: String) -> StepResult {
     let doc = w.fill_placeholders(&doc)?;
     let body = w.last()?.json.clone().unwrap_or(Value::Null);
-    let list = body["verifications"].as_array().cloned().unwrap_or_default();
-    if let Some(other) = list.iter().find(|v| v["nationalId"].as_str() != Some(doc.as_str())) {
+    let list = body["verifications"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(other) = list
+        .iter()
+        .find(|v| v["nationalId"].as_str() != Some(doc.as_str()))
+    {
         let got = other["nationalId"].to_string();
         return w.fail(
             "the nationalId filter let another document through",
@@ -1118,7 +1168,12 @@ async fn keep(w: &mut CheckWorld) -> StepResult {
 async fn unchanged(w: &mut CheckWorld) -> StepResult {
     let r = async {
         let Some(before) = w.zarv().snapshot.clone() else {
-            w.fail("no verification was kept before this step", None, None, Vec::new())?;
+            w.fail(
+                "no verification was kept before this step",
+                None,
+                None,
+                Vec::new(),
+            )?;
             return Err(Pre::Fail);
         };
         let id = before["id"].as_str().unwrap_or_default().to_string();
@@ -1336,8 +1391,19 @@ async fn batch_counts(w: &mut CheckWorld) -> StepResult {
     if keys != distinct {
         return w.fail(
             "items must hold one entry per distinct national id sent",
-            Some(distinct.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
-            Some(keys.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
+            Some(
+                distinct
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            Some(
+                keys.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
             Vec::new(),
         );
     }
@@ -1360,7 +1426,10 @@ async fn batch_counts(w: &mut CheckWorld) -> StepResult {
 async fn batch_item_error(w: &mut CheckWorld, id: String) -> StepResult {
     let id = w.fill_placeholders(&id)?;
     let body = w.last()?.json.clone().unwrap_or(Value::Null);
-    if body["items"][&id]["error"].as_str().is_some_and(|e| !e.is_empty()) {
+    if body["items"][&id]["error"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty())
+    {
         return Ok(());
     }
     let got = body["items"][&id].to_string();
@@ -1386,7 +1455,10 @@ async fn batch_finish(w: &mut CheckWorld) -> StepResult {
 }
 
 /// The callback a delivery is judged by: the batch operation's, for the delivery's method.
-fn callback_spec<'a>(ctx: &'a RunContext, method: &str) -> Result<&'a crate::spec::CallbackSpec, String> {
+fn callback_spec<'a>(
+    ctx: &'a RunContext,
+    method: &str,
+) -> Result<&'a crate::spec::CallbackSpec, String> {
     let op = ctx
         .specs
         .apis
@@ -1431,7 +1503,9 @@ async fn one_callback_each(w: &mut CheckWorld) -> StepResult {
             .count();
         if n != 1 {
             return w.fail(
-                format!("verification {id} must be delivered exactly once, the receiver accepted {n}"),
+                format!(
+                    "verification {id} must be delivered exactly once, the receiver accepted {n}"
+                ),
                 Some("1".into()),
                 Some(n.to_string()),
                 Vec::new(),
@@ -1443,7 +1517,10 @@ async fn one_callback_each(w: &mut CheckWorld) -> StepResult {
             .as_str()
             .is_none_or(|x| !ids.iter().any(|i| i == x))
     }) {
-        let body = String::from_utf8_lossy(&stray.body).chars().take(200).collect();
+        let body = String::from_utf8_lossy(&stray.body)
+            .chars()
+            .take(200)
+            .collect();
         return w.fail(
             "the receiver got a callback for no verification of the batch",
             None,
@@ -1468,8 +1545,12 @@ async fn callbacks_match(w: &mut CheckWorld) -> StepResult {
             Ok(s) => s,
             Err(e) => return w.fail(e, None, None, Vec::new()),
         };
-        let findings: Vec<Finding> =
-            judge::judge_payload(&spec.headers, spec.body.as_ref(), d.headers.as_slice(), &d.body);
+        let findings: Vec<Finding> = judge::judge_payload(
+            &spec.headers,
+            spec.body.as_ref(),
+            d.headers.as_slice(),
+            &d.body,
+        );
         if let Some(first) = findings.first() {
             let unreadable = matches!(
                 Check::by_name(&first.check),
@@ -1522,7 +1603,9 @@ async fn callbacks_match(w: &mut CheckWorld) -> StepResult {
     Ok(())
 }
 
-#[then(expr = "the callback of {string} is retried after {string} minutes until the receiver takes it")]
+#[then(
+    expr = "the callback of {string} is retried after {string} minutes until the receiver takes it"
+)]
 async fn retried(w: &mut CheckWorld, doc: String, minutes: String) -> StepResult {
     let r = async {
         let doc = w.fill_placeholders(&doc)?;
@@ -1669,7 +1752,9 @@ async fn blacklist_has(w: &mut CheckWorld, doc: &str, wanted: bool) -> Result<()
         .await?;
         let body = w.zarv_expect("listing the blacklist", 200)?;
         let list = body["blacklist"].as_array().cloned().unwrap_or_default();
-        let found = list.iter().any(|e| e["nationalId"].as_str() == Some(doc.as_str()));
+        let found = list
+            .iter()
+            .any(|e| e["nationalId"].as_str() == Some(doc.as_str()));
         if found || list.len() < 100 || page >= 100 {
             if found != wanted {
                 w.fail(

@@ -33,10 +33,7 @@ pub fn text(bytes: &[u8]) -> Result<Vec<String>, TextError> {
             rest = &rest[s + 6..];
             continue;
         }
-        let dict_start = rest[..s]
-            .windows(2)
-            .rposition(|w| w == b"<<")
-            .unwrap_or(0);
+        let dict_start = rest[..s].windows(2).rposition(|w| w == b"<<").unwrap_or(0);
         let dict = &rest[dict_start..s];
         let mut start = s + 6;
         if rest.get(start) == Some(&b'\r') {
@@ -79,7 +76,10 @@ fn shown_strings(stream: &[u8], out: &mut Vec<String>) {
                             if (b'0'..=b'7').contains(&c) {
                                 let mut v: u32 = 0;
                                 let mut n = 0;
-                                while n < 3 && i < stream.len() && (b'0'..=b'7').contains(&stream[i]) {
+                                while n < 3
+                                    && i < stream.len()
+                                    && (b'0'..=b'7').contains(&stream[i])
+                                {
                                     v = v * 8 + u32::from(stream[i] - b'0');
                                     i += 1;
                                     n += 1;
@@ -124,7 +124,11 @@ fn shown_strings(stream: &[u8], out: &mut Vec<String>) {
                 let s: Vec<u8> = hex
                     .chunks(2)
                     .filter_map(|p| {
-                        let p = if p.len() == 1 { [p[0], b'0'] } else { [p[0], p[1]] };
+                        let p = if p.len() == 1 {
+                            [p[0], b'0']
+                        } else {
+                            [p[0], p[1]]
+                        };
                         u8::from_str_radix(std::str::from_utf8(&p).ok()?, 16).ok()
                     })
                     .collect();
@@ -144,7 +148,9 @@ mod tests {
     #[test]
     fn the_words_of_a_report_are_found() {
         let mut r = Report::new("Relatório");
-        r.section("Titular").field("Nome", "João da Conceição").field("CPF", "***.982.247-**");
+        r.section("Titular")
+            .field("Nome", "João da Conceição")
+            .field("CPF", "***.982.247-**");
         let words = text(&r.render()).unwrap();
         assert!(words.iter().any(|w| w == "João da Conceição"), "{words:?}");
         assert!(words.iter().any(|w| w == "***.982.247-**"));
@@ -154,7 +160,10 @@ mod tests {
     fn compressed_and_broken_documents_are_told_apart() {
         let compressed = b"%PDF-1.7\n1 0 obj <</Length 3 /Filter /FlateDecode>> stream\nxyz\nendstream endobj\n%%EOF";
         assert_eq!(text(compressed), Err(TextError::Compressed));
-        assert!(matches!(text(b"{\"json\": true}"), Err(TextError::Broken(_))));
+        assert!(matches!(
+            text(b"{\"json\": true}"),
+            Err(TextError::Broken(_))
+        ));
         let hex = b"%PDF-1.4\n1 0 obj <</Length 9>> stream\n<414243> Tj [(D) 5 (E)] TJ\nendstream";
         assert_eq!(text(hex).unwrap(), vec!["ABC", "D", "E"]);
     }

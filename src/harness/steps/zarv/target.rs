@@ -31,7 +31,11 @@ pub fn check(section: &toml::Value) -> Result<(), String> {
     }
     for (email, password, name) in [
         (&t.email, &t.password, "email and password"),
-        (&t.other_email, &t.other_password, "other-email and other-password"),
+        (
+            &t.other_email,
+            &t.other_password,
+            "other-email and other-password",
+        ),
         (
             &t.no_credit_email,
             &t.no_credit_password,
@@ -60,7 +64,12 @@ mod tests {
 
     #[test]
     fn sections_are_checked() {
-        assert!(check(&section("base-url = \"https://z.example\"\nemail = \"a@b.c\"\npassword = \"x\"")).is_ok());
+        assert!(
+            check(&section(
+                "base-url = \"https://z.example\"\nemail = \"a@b.c\"\npassword = \"x\""
+            ))
+            .is_ok()
+        );
         let e = check(&section("emial = \"a@b.c\"")).unwrap_err();
         assert!(e.contains("emial"), "{e}");
         let e = check(&section("email = \"a@b.c\"")).unwrap_err();

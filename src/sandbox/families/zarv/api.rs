@@ -128,7 +128,10 @@ fn read_callback(c: &Value) -> Result<Callback, Problem> {
     let url = reqwest::Url::parse(raw).map_err(|e| {
         invalid(
             "callback.url",
-            format!("\"{}\" is not an absolute URL ({e})", crate::sandbox::pipeline::printable(raw)),
+            format!(
+                "\"{}\" is not an absolute URL ({e})",
+                crate::sandbox::pipeline::printable(raw)
+            ),
         )
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
@@ -156,9 +159,15 @@ fn read_callback(c: &Value) -> Result<Callback, Problem> {
                 return Err(invalid(&field, "is not a valid HTTP header name"));
             }
             if hyper::header::HeaderValue::from_str(value).is_err() {
-                return Err(invalid(&field, "the value cannot be sent in an HTTP header"));
+                return Err(invalid(
+                    &field,
+                    "the value cannot be sent in an HTTP header",
+                ));
             }
-            if RESERVED_HEADERS.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+            if RESERVED_HEADERS
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(name))
+            {
                 return Err(invalid(
                     &field,
                     "is set by the delivery itself and cannot be given",
@@ -229,7 +238,10 @@ pub fn create_verification(z: &Zarv, call: &Call<'_>) -> Reply {
         z.settle_locked(call.app, &mut state, now);
         create(z, &mut state, who, national_id, &request, now).map_err(error::payment_required)?
     };
-    Ok(json_reply(StatusCode::CREATED, &z.body_of(call.app, &v, now)))
+    Ok(json_reply(
+        StatusCode::CREATED,
+        &z.body_of(call.app, &v, now),
+    ))
 }
 
 pub fn create_batch(z: &Zarv, call: &Call<'_>) -> Reply {

@@ -581,7 +581,10 @@ mod tests {
         // there, or the faces would disagree about one person.
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let mut others = 0;
-        for entry in std::fs::read_dir(&dir).expect("fixtures readable").flatten() {
+        for entry in std::fs::read_dir(&dir)
+            .expect("fixtures readable")
+            .flatten()
+        {
             let path = entry.path();
             let yaml = path.extension().is_some_and(|e| e == "yaml");
             if !yaml || path.file_name().is_some_and(|n| n == "zarv.yaml") {
@@ -590,7 +593,12 @@ mod tests {
             let text = std::fs::read_to_string(&path).expect("fixture readable");
             others += 1;
             for d in &embedded().magic_documents {
-                assert!(!text.contains(&d.document), "{} in {}", d.document, path.display());
+                assert!(
+                    !text.contains(&d.document),
+                    "{} in {}",
+                    d.document,
+                    path.display()
+                );
             }
         }
         assert!(others >= 2, "the other families' fixtures were read");

@@ -250,7 +250,8 @@ impl Zarv {
             let Some(cb) = &v.callback else {
                 continue;
             };
-            let payload = json!({"id": v.id, "status": done.status.as_str(), "metadata": v.metadata});
+            let payload =
+                json!({"id": v.id, "status": done.status.as_str(), "metadata": v.metadata});
             let mut labels = serde_json::Map::new();
             labels.insert("verificationId".into(), json!(v.id));
             labels.insert("nationalId".into(), json!(v.national_id));
@@ -309,10 +310,7 @@ impl Family for Zarv {
         error::render(ctx, problem)
     }
 
-    fn authenticate(
-        &self,
-        call: &Call<'_>,
-    ) -> Result<Option<Box<dyn Any + Send + Sync>>, Problem> {
+    fn authenticate(&self, call: &Call<'_>) -> Result<Option<Box<dyn Any + Send + Sync>>, Problem> {
         if is_authentication(call.op) {
             return Ok(None);
         }

@@ -38,7 +38,11 @@ pub fn render(v: &Verification, outcome: &Outcome, now: DateTime<Utc>) -> Vec<u8
             u8::try_from(date.month()).unwrap_or(1),
             u8::try_from(date.day()).unwrap_or(1),
         );
-    let document = if v.national_id.len() == 11 { "CPF" } else { "CNPJ" };
+    let document = if v.national_id.len() == 11 {
+        "CPF"
+    } else {
+        "CNPJ"
+    };
     let holder = report.section("Titular");
     if let Outcome::Completed(c) = outcome {
         holder.field("Nome", c.name.clone());

@@ -201,10 +201,7 @@ mod tests {
         assert!(l.allows(Processing, Completed) && l.allows(Processing, Failed));
         assert!(!l.allows(Created, Completed) && !l.allows(Completed, Processing));
         assert!(l.is_final(Completed) && l.is_final(Failed) && !l.is_final(Created));
-        assert_eq!(
-            l.describe(),
-            "CREATED -> PROCESSING -> COMPLETED | FAILED"
-        );
+        assert_eq!(l.describe(), "CREATED -> PROCESSING -> COMPLETED | FAILED");
     }
 
     #[test]
@@ -242,7 +239,11 @@ mod tests {
         assert!(err.contains("back") || err.contains("no way in"), "{err}");
         let two_starts = "statuses: {CREATED: {next: [COMPLETED]}, PROCESSING: {next: [FAILED]}, \
                           COMPLETED: {next: []}, FAILED: {next: []}}";
-        assert!(Lifecycle::parse(two_starts).unwrap_err().contains("exactly one"));
+        assert!(
+            Lifecycle::parse(two_starts)
+                .unwrap_err()
+                .contains("exactly one")
+        );
         let unknown = "statuses: {CREATED: {next: [DONE]}}";
         assert!(Lifecycle::parse(unknown).is_err());
     }
