@@ -37,17 +37,8 @@ impl CheckWorld {
     ) -> Result<String, Precondition> {
         self.ensure_client_token().await?;
         let (cpf, cnpj) = self.documents();
-        let mut data = json!({
-            "loggedUser": {"document": {"identification": cpf, "rel": "CPF"}},
-            "permissions": permissions,
-        });
-        if kind == "business" {
-            data["businessEntity"] = json!({"document": {"identification": cnpj, "rel": "CNPJ"}});
-        }
-        if let Some(e) = expiration {
-            data["expirationDateTime"] = json!(e);
-        }
-        let body = json!({"data": data}).to_string().into_bytes();
+        let business = (kind == "business").then_some(cnpj.as_str());
+        let body = consent_body(&cpf, business, permissions, expiration.as_deref());
         let id = self.send_consent(body).await?;
         let status = self.last()?.status;
         if status != 201 {
@@ -112,15 +103,9 @@ async fn post_consent(w: &mut CheckWorld, body: Vec<u8>) -> StepResult {
 #[when(expr = "I request a {word} consent with the permissions {string}")]
 async fn request_consent(w: &mut CheckWorld, kind: String, permissions: String) -> StepResult {
     let (cpf, cnpj) = w.documents();
-    let perms = split_list(&permissions);
-    let mut data = json!({
-        "loggedUser": {"document": {"identification": cpf, "rel": "CPF"}},
-        "permissions": perms,
-    });
-    if kind == "business" {
-        data["businessEntity"] = json!({"document": {"identification": cnpj, "rel": "CNPJ"}});
-    }
-    post_consent(w, json!({"data": data}).to_string().into_bytes()).await
+    let business = (kind == "business").then_some(cnpj.as_str());
+    let body = consent_body(&cpf, business, &split_list(&permissions), None);
+    post_consent(w, body).await
 }
 
 #[when("I revoke the consent")]
@@ -162,4 +147,27 @@ async fn advance_clock(w: &mut CheckWorld, seconds: i64) -> StepResult {
             w.of().client_token = None;
         });
     conclude(w, r, "the clock could not be moved")
+}
+
+/// A consent request: the logged user's CPF, the business entity's CNPJ for a business consent,
+/// the permissions the scenario names and, when it names one, the expiry. Exactly what the
+/// scenario asks for and nothing generated: the consent table's rows turn on these fields.
+pub(super) fn consent_body(
+    cpf: &str,
+    business_cnpj: Option<&str>,
+    permissions: &[impl AsRef<str>],
+    expiration: Option<&str>,
+) -> Vec<u8> {
+    let permissions: Vec<&str> = permissions.iter().map(AsRef::as_ref).collect();
+    let mut data = json!({
+        "loggedUser": {"document": {"identification": cpf, "rel": "CPF"}},
+        "permissions": permissions,
+    });
+    if let Some(cnpj) = business_cnpj {
+        data["businessEntity"] = json!({"document": {"identification": cnpj, "rel": "CNPJ"}});
+    }
+    if let Some(e) = expiration {
+        data["expirationDateTime"] = json!(e);
+    }
+    json!({ "data": data }).to_string().into_bytes()
 }

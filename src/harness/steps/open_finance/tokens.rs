@@ -6,6 +6,7 @@ use cucumber::{given, when};
 use serde_json::json;
 
 use super::super::rules::Kind;
+use super::consents::consent_body;
 use super::target::{configured_token, of_target, token_url};
 use super::{Precondition, conclude};
 use crate::harness::client::Sent;
@@ -279,10 +280,8 @@ impl CheckWorld {
                     .unwrap_or_else(|| DEFAULT_PAGING_CPF.to_string());
                 // The paging customer is a fixed one: its consent is created for it explicitly.
                 self.ensure_client_token().await?;
-                let body = json!({"data": {
-                    "loggedUser": {"document": {"identification": paging, "rel": "CPF"}},
-                    "permissions": group("identifications")}});
-                let id = self.send_consent(body.to_string().into_bytes()).await?;
+                let body = consent_body(&paging, None, &group("identifications"), None);
+                let id = self.send_consent(body).await?;
                 let Some(id) = id else {
                     self.fail(
                         "creating the paging customer's consent failed",
