@@ -5,6 +5,7 @@
 pub mod bankly;
 pub mod generic;
 pub mod open_finance;
+pub mod portadores;
 
 use hyper::StatusCode;
 use serde_json::json;
