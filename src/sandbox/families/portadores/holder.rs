@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use super::card::{self, Card};
 use super::fixtures::{Catalogue, Produto, Publico};
 use super::password::PasswordState;
+use super::validate::split_orgao_emissor;
 use crate::datagen::{DATA_EPOCH, Persona, br, rng_for};
 
 /// Generated holders' ids: this plus the CPF's first nine digits.
@@ -1357,6 +1358,319 @@ pub fn dia_vencimento_para<R: Rng + ?Sized>(rng: &mut R, produto: &Produto) -> u
         .get(rng.random_range(0..produto.dias_vencimento.len().max(1)))
         .copied()
         .unwrap_or(10)
+}
+
+// ------------------------------------------------------------------------------- opening
+
+fn s(o: &Value, k: &str) -> Option<String> {
+    o.get(k).and_then(Value::as_str).map(str::to_string)
+}
+
+fn endereco_of(o: &Value) -> Option<Endereco> {
+    Some(Endereco {
+        logradouro: s(o, "logradouro")?,
+        numero: s(o, "numero")?,
+        complemento: s(o, "complemento").filter(|c| !c.trim().is_empty()),
+        bairro: s(o, "bairro")?,
+        cidade: s(o, "localidade")?,
+        uf: s(o, "uf")?,
+        cep: s(o, "cep")?,
+    })
+}
+
+fn telefones_of(list: Option<&Value>, now: NaiveDateTime) -> Vec<Telefone> {
+    let mut sms_taken = false;
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let numero = s(t, "telefone")?;
+            let wants_sms = t.get("receberSMS").and_then(Value::as_bool) == Some(true);
+            // One SMS phone per holder: the first one asked for.
+            let receber_sms = wants_sms && !sms_taken && numero.len() == 9;
+            sms_taken |= receber_sms;
+            Some(Telefone {
+                id: i as u64 + 1,
+                tipo: s(t, "tipo").unwrap_or_else(|| "CELULAR".into()),
+                area: s(t, "area")?,
+                numero,
+                ramal: s(t, "ramal"),
+                receber_sms,
+                fatura_digital: t.get("faturaDigital").and_then(Value::as_bool) == Some(true),
+                cadastro: now,
+            })
+        })
+        .collect()
+}
+
+/// What an account opening needs besides the body.
+#[derive(Debug, Clone, Copy)]
+pub struct Abertura<'a> {
+    pub seed: u64,
+    pub catalogue: &'a Catalogue,
+    /// From the sandbox's sequence (below [`GENERATED_BASE`]).
+    pub id: u64,
+    /// The sandbox clock.
+    pub now: NaiveDateTime,
+}
+
+impl Abertura<'_> {
+    fn card_name(&self, civil: &str, asked: Option<String>) -> String {
+        let max = self.catalogue.regras.tamanho_maximo_nome_cartao;
+        asked
+            .and_then(|a| card::printed_name(civil, &a, max).ok())
+            .unwrap_or_else(|| card::embossed_name(civil, max))
+    }
+
+    fn conta(&self, body: &Value, produto: &Produto, document: &str, nome: &str) -> Conta {
+        let limite = body
+            .get("limiteRotativo")
+            .and_then(Value::as_f64)
+            .unwrap_or(produto.limite_padrao);
+        let dia_vencimento = body
+            .get("diaVencimento")
+            .and_then(Value::as_u64)
+            .and_then(|d| u8::try_from(d).ok())
+            .unwrap_or_else(|| {
+                dia_vencimento_para(
+                    &mut rng_for(self.seed, document, "portadores-vencimento"),
+                    produto,
+                )
+            });
+        Conta {
+            id_produto: produto.id,
+            id_loja: body
+                .get("idLoja")
+                .and_then(Value::as_u64)
+                .and_then(|l| u32::try_from(l).ok()),
+            limite_rotativo: limite,
+            limite_parcelado: round_to(limite * 0.5, 50.0).min(limite),
+            dia_vencimento,
+            aberta_em: self.now,
+            cartao: Card::issue(
+                self.seed,
+                &produto.bin,
+                self.id,
+                0,
+                self.now.date(),
+                produto.validade_meses,
+            ),
+            sequencia_cartao: 0,
+            nome_cartao: self.card_name(nome, s(body, "nomeCartao")),
+            bloqueio: None,
+            ultimo_bloqueio: None,
+            cancelada: false,
+        }
+    }
+
+    fn adicionais(&self, body: &Value, produto: &Produto) -> Vec<Dependente> {
+        body.get("adicionais")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, a)| {
+                let dep_id = self.id * 10 + i as u64 + 1;
+                let nome = s(a, "nome")?;
+                Some(Dependente {
+                    id: dep_id,
+                    nome_cartao: self.card_name(&nome, s(a, "nomePersonalizado")),
+                    cartao: Card::issue(
+                        self.seed,
+                        &produto.bin,
+                        dep_id,
+                        0,
+                        self.now.date(),
+                        produto.validade_meses,
+                    ),
+                    nome_social: None,
+                    cpf: s(a, "cpf")?,
+                    nascimento: NaiveDate::parse_from_str(&s(a, "dataNascimento")?, "%Y-%m-%d")
+                        .ok()?,
+                    sexo: s(a, "sexo")
+                        .as_deref()
+                        .and_then(Sexo::parse)
+                        .unwrap_or(Sexo::Feminino),
+                    grau: s(a, "grauParentesco")
+                        .and_then(|g| self.catalogue.grau_parentesco(&g).map(|g| g.id))
+                        .unwrap_or_else(|| {
+                            self.catalogue
+                                .grau_parentesco("OUTROS")
+                                .map_or(12, |g| g.id)
+                        }),
+                    nome_mae: s(a, "nomeMae").unwrap_or_default(),
+                    nome,
+                    telefone: None,
+                    status: StatusDependente::Ativo,
+                })
+            })
+            .collect()
+    }
+
+    /// The holder opened by a `POST /contas/pf` body that [`super::validate::conta_pf`] accepted;
+    /// `None` when the body lacks what validation guarantees (a product of the catalogue, ...).
+    pub fn pf(&self, body: &Value) -> Option<Holder> {
+        let produto = self
+            .catalogue
+            .produto(u32::try_from(body.get("idProduto")?.as_u64()?).ok()?)?;
+        let nome = s(body, "nome")?;
+        let cpf = s(body, "cpf")?;
+        let orgao = s(body, "orgaoEmissor");
+        let orgao_uf = orgao
+            .as_deref()
+            .and_then(|o| split_orgao_emissor(o, self.catalogue).1)
+            .and_then(br::uf_by_sigla)
+            .map(|u| u.sigla.to_string());
+        let residencial = endereco_of(body.get("enderecoResidencial")?)?;
+        let comercial = body.get("enderecoComercial").and_then(|c| {
+            Some(EnderecoComercial {
+                endereco: endereco_of(c)?,
+                empresa: s(c, "empresa"),
+                departamento: s(c, "departamento"),
+                cnpj: s(c, "cnpj"),
+            })
+        });
+        let alternativo = body
+            .get("enderecoAlternativo")
+            .and_then(|a| Some((endereco_of(a)?, s(a, "tipo")?)));
+        Some(Holder {
+            id: self.id,
+            generated: false,
+            publico: Publico::PF,
+            nome_social: None,
+            cnpj: None,
+            data_nascimento: NaiveDate::parse_from_str(&s(body, "dataNascimento")?, "%Y-%m-%d")
+                .ok()?,
+            sexo: s(body, "sexo").as_deref().and_then(Sexo::parse),
+            estado_civil: None,
+            nacionalidade: s(body, "nacionalidade"),
+            cidade_natal: None,
+            estado_natal: None,
+            nome_mae: s(body, "nomeMae"),
+            nome_pai: None,
+            email: s(body, "email"),
+            rg: s(body, "rg").map(|numero| Rg {
+                numero,
+                data_emissao: None,
+                orgao_emissor: orgao.clone(),
+                uf: orgao_uf.clone().or_else(|| Some(residencial.uf.clone())),
+            }),
+            telefones: telefones_of(body.get("telefones"), self.now),
+            renda: Renda {
+                id: self.id * 10 + 1,
+                valor: body.get("renda").and_then(Value::as_f64).unwrap_or(0.0),
+                comprovada: false,
+            },
+            id_profissao: body
+                .get("idProfissao")
+                .and_then(Value::as_u64)
+                .and_then(|v| u32::try_from(v).ok()),
+            id_ocupacao: s(body, "ocupacao")
+                .and_then(|c| self.catalogue.ocupacao_por_codigo(&c).map(|o| o.id)),
+            id_escolaridade: None,
+            id_moradia: None,
+            data_admissao_profissao: None,
+            quantidade_anos_profissao: None,
+            conjuge: None,
+            pep: None,
+            estrangeiro: None,
+            necessidades_visuais: false,
+            inibir_fatura_grafica: produto.digital,
+            vip: false,
+            conta: self.conta(body, produto, &cpf, &nome),
+            dependentes: self.adicionais(body, produto),
+            senha: PasswordState::default(),
+            alterado_em: self.now,
+            endereco_residencial: residencial,
+            endereco_comercial: comercial,
+            endereco_alternativo: alternativo,
+            nome,
+            cpf,
+        })
+    }
+
+    /// The company account opened by a `POST /contas/pj` body that [`super::validate::conta_pj`]
+    /// accepted. The record's person fields are the legal representative's; the account's name is
+    /// the company's.
+    pub fn pj(&self, body: &Value) -> Option<Holder> {
+        let produto = self
+            .catalogue
+            .produto(u32::try_from(body.get("idProduto")?.as_u64()?).ok()?)?;
+        let razao = s(body, "razaoSocial")?;
+        let cnpj = s(body, "cnpj")?;
+        let rep = body.get("responsavel")?;
+        let endereco = endereco_of(body.get("enderecoComercial")?)?;
+        let mut conta = self.conta(body, produto, &cnpj, &razao);
+        // A company card carries the name asked for, else the trade name, else the legal name.
+        let printed = s(body, "nomeCartao")
+            .or_else(|| s(body, "nomeFantasia").filter(|n| !n.trim().is_empty()))
+            .unwrap_or_else(|| razao.clone());
+        conta.nome_cartao =
+            card::embossed_name(&printed, self.catalogue.regras.tamanho_maximo_nome_cartao);
+        Some(Holder {
+            id: self.id,
+            generated: false,
+            publico: Publico::PJ,
+            nome_social: s(body, "nomeFantasia"),
+            cpf: s(rep, "cpf")?,
+            cnpj: Some(cnpj),
+            data_nascimento: NaiveDate::parse_from_str(&s(body, "dataAbertura")?, "%Y-%m-%d")
+                .ok()?,
+            sexo: None,
+            estado_civil: None,
+            nacionalidade: Some("BRASILEIRA".into()),
+            cidade_natal: None,
+            estado_natal: None,
+            nome_mae: None,
+            nome_pai: None,
+            email: s(body, "email"),
+            rg: None,
+            telefones: telefones_of(body.get("telefones"), self.now),
+            renda: Renda {
+                id: self.id * 10 + 1,
+                valor: body
+                    .get("faturamentoMensal")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0),
+                comprovada: false,
+            },
+            id_profissao: None,
+            id_ocupacao: None,
+            id_escolaridade: None,
+            id_moradia: None,
+            data_admissao_profissao: None,
+            quantidade_anos_profissao: None,
+            conjuge: None,
+            pep: None,
+            estrangeiro: None,
+            necessidades_visuais: false,
+            inibir_fatura_grafica: produto.digital,
+            vip: false,
+            conta,
+            dependentes: self.adicionais(body, produto),
+            senha: PasswordState::default(),
+            alterado_em: self.now,
+            endereco_residencial: endereco,
+            endereco_comercial: None,
+            endereco_alternativo: None,
+            nome: razao,
+        })
+    }
+}
+
+impl Holder {
+    /// The 201 answer of an account opening.
+    pub fn conta_criada(&self) -> Value {
+        json!({
+            "contaCartao": self.id,
+            "cartaoMascarado": self.conta.cartao.masked(),
+            "numeroManual": card::numero_manual(self.id),
+            "nomeCartao": self.conta.nome_cartao,
+            "diaVencimento": self.conta.dia_vencimento,
+            "dataValidade": date(self.conta.cartao.expiry),
+        })
+    }
 }
 
 #[cfg(test)]

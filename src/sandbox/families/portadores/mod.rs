@@ -68,7 +68,9 @@
 //!
 //! Modules: [`fixtures`] the catalogue of `fixtures/portadores.yaml`; [`validate`] field-by-field
 //! body checks; [`card`] PANs, masks, embossed names; [`password`] password rules, hashing and
-//! state; [`holder`] the holder model and every look-up's answer; [`paging`] the page envelope;
+//! state; [`holder`] the holder model, the account opened from a PF or PJ body
+//! ([`holder::Abertura`]) or generated from a persona, and every look-up's answer; [`paging`] the
+//! page envelope;
 //! [`text`] case- and accent-insensitive name matching.
 
 pub mod card;

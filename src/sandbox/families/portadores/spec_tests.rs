@@ -528,3 +528,110 @@ fn reference_tables_fit_their_schemas() {
     let ocu = serde_json::to_value(&c.ocupacoes).unwrap();
     assert_fits(response(&s, "listarOcupacoes", 200), &ocu, "ocupações");
 }
+
+fn abertura(c: &Catalogue) -> holder::Abertura<'_> {
+    holder::Abertura {
+        seed: 42,
+        catalogue: c,
+        id: 100_001,
+        now: today().and_hms_opt(12, 0, 0).unwrap(),
+    }
+}
+
+#[test]
+fn an_opened_pf_account_answers_the_seeds_201_shape_and_a_record_that_fits() {
+    let s = spec();
+    let c = Catalogue::embedded().unwrap();
+    let h = abertura(&c)
+        .pf(&good_pf())
+        .expect("the body opens an account");
+    let created = h.conta_criada();
+    assert_fits(response(&s, "cadastrarContaPf", 201), &created, "201");
+    assert_eq!(created["contaCartao"], 100_001);
+    assert_eq!(created["nomeCartao"], "ANA BEATRIZ F LINS");
+    assert_eq!(created["numeroManual"], "CA-001000017=");
+    assert_eq!(
+        created["dataValidade"], "2031-03-01",
+        "60 months of product 3"
+    );
+    assert!(
+        created["cartaoMascarado"]
+            .as_str()
+            .unwrap()
+            .starts_with("5234")
+    );
+    let record = h.record(42, &c, today());
+    assert_fits(response(&s, "consultarPortador", 200), &record, "record");
+    assert_fits(
+        response(&s, "consultarInformacoesPortador", 200),
+        &h.informacoes(),
+        "informacoes",
+    );
+    assert_eq!(record["cpf"], "39874215682");
+    assert_eq!(record["extratoClienteResponse"]["limite"], 2500.0);
+    assert_eq!(record["unidadeFederativaRG"], "PB");
+    assert_eq!(record["senhaExpirada"], true, "opened without a password");
+    assert_eq!(
+        record["faturaFechada"],
+        Value::Null,
+        "no cut-off since the opening"
+    );
+    assert_eq!(record["estaEmAtraso"], false);
+    let deps = h.dependentes_json();
+    assert_fits(
+        response(&s, "listarDependentes", 200),
+        &json!(deps),
+        "dependents",
+    );
+    assert_eq!(deps[0]["nomeCartao"], "MARCOS TEIXEIRA");
+    assert_eq!(deps[0]["idGrauParentesco"], 1);
+    assert_eq!(
+        h.telefone_sms().map(|t| t.numero.as_str()),
+        Some("988172345")
+    );
+    assert!(
+        h.ocorrencias(
+            42,
+            &c,
+            today() - chrono::Duration::days(30),
+            today(),
+            today()
+        )
+        .len()
+            <= 2
+    );
+}
+
+#[test]
+fn an_opened_pj_account_is_the_companys_with_its_representatives_cpf() {
+    let s = spec();
+    let c = Catalogue::embedded().unwrap();
+    let h = abertura(&c)
+        .pj(&good_pj())
+        .expect("the body opens an account");
+    assert_fits(
+        response(&s, "cadastrarContaPj", 201),
+        &h.conta_criada(),
+        "201",
+    );
+    let record = h.record(42, &c, today());
+    assert_fits(response(&s, "consultarPortador", 200), &record, "record");
+    assert_eq!(record["tipoPessoa"], "J");
+    assert_eq!(record["cnpj"], "11222333000181");
+    assert_eq!(record["cpf"], "71450293832");
+    assert_eq!(h.conta.nome_cartao, "PAO DOURADO");
+    assert_fits(
+        response(&s, "listarContasPorCnpj", 200),
+        &json!([h.conta_resumo(&c)]),
+        "contas",
+    );
+    // Without a due day the issuer picks one of the product's, the same for the same CNPJ.
+    let again = abertura(&c).pj(&good_pj()).unwrap();
+    assert_eq!(again.conta.dia_vencimento, h.conta.dia_vencimento);
+    assert!(
+        c.produto(5)
+            .unwrap()
+            .dias_vencimento
+            .contains(&h.conta.dia_vencimento)
+    );
+}

@@ -383,12 +383,7 @@ fn orgao_emissor(
     if errors.covers(&at) {
         return None;
     }
-    let (body, uf) = match value.split_once('/') {
-        Some((b, u)) => (b, Some(u)),
-        None if catalogue.orgao_emissor(value) => (value, None),
-        None if value.len() > 2 => (&value[..value.len() - 2], Some(&value[value.len() - 2..])),
-        None => (value, None),
-    };
+    let (body, uf) = split_orgao_emissor(value, catalogue);
     if !catalogue.orgao_emissor(body) {
         errors.add(
             &at,
@@ -408,6 +403,22 @@ fn orgao_emissor(
             }
         },
         None => None,
+    }
+}
+
+/// `SSP/PB` and `SSPPB` → (`SSP`, `PB`); `SSP` → (`SSP`, none). A body of the catalogue's list is
+/// never split (`SESDEC` is not `SESD` + `EC`).
+pub fn split_orgao_emissor<'v>(
+    value: &'v str,
+    catalogue: &Catalogue,
+) -> (&'v str, Option<&'v str>) {
+    match value.split_once('/') {
+        Some((b, u)) => (b, Some(u)),
+        None if catalogue.orgao_emissor(value) => (value, None),
+        None if value.len() > 2 && value.is_char_boundary(value.len() - 2) => {
+            (&value[..value.len() - 2], Some(&value[value.len() - 2..]))
+        }
+        None => (value, None),
     }
 }
 
