@@ -20,6 +20,7 @@ macro_rules! registry {
 registry! {
     open_finance,
     bankly,
+    portadores,
 }
 
 /// The registry seen by the spec layer: which family names exist and which family an official
