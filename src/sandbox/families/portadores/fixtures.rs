@@ -312,6 +312,13 @@ impl Catalogue {
                 "periodoMaximoOcorrenciasDias, maximoIdsLote, tentativasSenha and maximoTelefones must be at least 1".into(),
             );
         }
+        if !(1..=9).contains(&r.maximo_adicionais) {
+            // A dependent's id is its account's id times ten plus its order.
+            return fail(
+                "regras".into(),
+                "maximoAdicionais must be between 1 and 9".into(),
+            );
+        }
         if !(10..=26).contains(&r.tamanho_maximo_nome_cartao) {
             return fail(
                 "regras".into(),

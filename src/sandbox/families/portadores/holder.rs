@@ -1026,6 +1026,11 @@ impl Holder {
         (extrato, devedor - fechada_valor, fatura_fechada)
     }
 
+    /// `saldoDisponivel` of the record: what the limit leaves after the balance owed and reserved.
+    pub fn saldo_disponivel(&self, seed: u64, catalogue: &Catalogue, today: NaiveDate) -> Value {
+        self.extrato(seed, catalogue, today).0["saldoDisponivel"].clone()
+    }
+
     fn dependentes_resumo(&self) -> Vec<Value> {
         self.dependentes
             .iter()
@@ -1366,7 +1371,8 @@ fn s(o: &Value, k: &str) -> Option<String> {
     o.get(k).and_then(Value::as_str).map(str::to_string)
 }
 
-fn endereco_of(o: &Value) -> Option<Endereco> {
+/// An address of a request body (`localidade` is the town).
+pub fn endereco_of(o: &Value) -> Option<Endereco> {
     Some(Endereco {
         logradouro: s(o, "logradouro")?,
         numero: s(o, "numero")?,
@@ -1378,7 +1384,7 @@ fn endereco_of(o: &Value) -> Option<Endereco> {
     })
 }
 
-fn telefones_of(list: Option<&Value>, now: NaiveDateTime) -> Vec<Telefone> {
+pub fn telefones_of(list: Option<&Value>, now: NaiveDateTime) -> Vec<Telefone> {
     let mut sms_taken = false;
     list.and_then(Value::as_array)
         .into_iter()

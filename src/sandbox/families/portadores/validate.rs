@@ -159,7 +159,7 @@ fn type_name(t: &str) -> &'static str {
 }
 
 /// The Portuguese message for a value that breaks `keyword` of `schema`.
-fn message_for(keyword: &str, schema: &Value) -> String {
+pub fn message_for(keyword: &str, schema: &Value) -> String {
     let custom = schema.get("x-finsandbox-message").and_then(Value::as_str);
     let num = |k: &str| schema.get(k).and_then(Value::as_f64).unwrap_or(0.0);
     match keyword {
