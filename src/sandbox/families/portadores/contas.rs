@@ -15,8 +15,10 @@ use super::holder::{
     endereco_of,
 };
 use super::store::Account;
-use super::validate::{self, Ctx, FieldErrors, HolderFacts};
-use super::{Kept, Portadores, answer, body, full, now, path_id, schema, today, usuario};
+use super::validate::{self, Ctx, HolderFacts};
+use super::{
+    Kept, Portadores, answer, body, full, now, path_id, schema, schema_check, today, usuario,
+};
 use crate::sandbox::family::Call;
 use crate::sandbox::http::{self, HttpResponse};
 
@@ -156,6 +158,7 @@ const PERSON_ONLY: &[&str] = &[
 pub fn alterar(p: &Portadores, call: &Call<'_>) -> Answer {
     let id = path_id(call, "idPortador")?;
     let body = body(call)?;
+    schema_check(call, body)?;
     let ctx = Ctx {
         catalogue: &p.catalogue,
         today: today(call.app),
@@ -472,6 +475,7 @@ fn phone_not_found(id: u64, holder: u64) -> ApiError {
 pub fn cadastrar_telefone(p: &Portadores, call: &Call<'_>) -> Answer {
     let id = path_id(call, "idPortador")?;
     let body = body(call)?;
+    schema_check(call, body)?;
     let ctx = Ctx {
         catalogue: &p.catalogue,
         today: today(call.app),
@@ -561,13 +565,7 @@ pub fn excluir_telefone(p: &Portadores, call: &Call<'_>) -> Answer {
 pub fn confirmar_sms(p: &Portadores, call: &Call<'_>) -> Answer {
     let id = path_id(call, "idPortador")?;
     let body = body(call)?;
-    let mut errors = FieldErrors::default();
-    if let Some(v) = schema(call) {
-        validate::schema_errors(v, body, &mut errors);
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
-    }
+    schema_check(call, body)?;
     let phone = telefone_id(call, body.get("idTelefone").and_then(Value::as_u64))?;
     let at = now(call.app);
     let who = usuario(call);

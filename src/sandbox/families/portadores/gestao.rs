@@ -14,8 +14,8 @@ use super::fixtures::{Produto, Publico, TipoBloqueio};
 use super::holder::Bloqueio;
 use super::password::{self, ChangeRefused, PasswordState};
 use super::store::{self, Account, Sms};
-use super::validate::{self, Ctx, FieldErrors};
-use super::{Kept, Portadores, answer, body, now, path_id, schema, today, usuario};
+use super::validate::{self, Ctx};
+use super::{Kept, Portadores, answer, body, now, path_id, schema, schema_check, today, usuario};
 use crate::datagen::rng_for;
 use crate::sandbox::family::Call;
 use crate::sandbox::http::{self, HttpResponse};
@@ -39,19 +39,6 @@ fn refuse_canceled(account: &Account) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Only the schema's rules, for bodies whose other rules need the account.
-fn schema_only(call: &Call<'_>, body: &Value) -> Result<(), ApiError> {
-    let mut errors = FieldErrors::default();
-    if let Some(v) = schema(call) {
-        validate::schema_errors(v, body, &mut errors);
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(errors))
-    }
-}
-
 /// `idPortador` of a body the schema accepted.
 fn body_id(body: &Value) -> Result<u64, ApiError> {
     body.get("idPortador")
@@ -71,6 +58,7 @@ fn produto_of<'c>(p: &'c Portadores, account: &Account) -> Result<&'c Produto, A
 pub fn alterar_limites(p: &Portadores, call: &Call<'_>) -> Answer {
     let id = path_id(call, "idPortador")?;
     let body = body(call)?;
+    schema_check(call, body)?;
     let day = today(call.app);
     let at = now(call.app);
     let who = usuario(call);
@@ -164,7 +152,7 @@ fn due_day_on(produto: &Produto, current: u8) -> u8 {
 /// `PATCH /produto`.
 pub fn alterar_produto(p: &Portadores, call: &Call<'_>) -> Answer {
     let body = body(call)?;
-    schema_only(call, body)?;
+    schema_check(call, body)?;
     let id = body_id(body)?;
     let day = today(call.app);
     let at = now(call.app);
@@ -367,7 +355,7 @@ pub fn bloquear(p: &Portadores, call: &Call<'_>) -> Answer {
 /// `POST /desbloqueios`.
 pub fn desbloquear(p: &Portadores, call: &Call<'_>) -> Answer {
     let body = body(call)?;
-    schema_only(call, body)?;
+    schema_check(call, body)?;
     let id = body_id(body)?;
     let at = now(call.app);
     let who = usuario(call);
@@ -410,7 +398,7 @@ pub fn desbloquear(p: &Portadores, call: &Call<'_>) -> Answer {
 pub fn vipagem(p: &Portadores, call: &Call<'_>) -> Answer {
     let id = path_id(call, "idPortador")?;
     let body = body(call)?;
-    schema_only(call, body)?;
+    schema_check(call, body)?;
     let vip = body.get("vip").and_then(Value::as_bool).unwrap_or(false);
     let at = now(call.app);
     let who = usuario(call);
@@ -483,7 +471,7 @@ fn busy() -> ApiError {
 pub fn alterar_senha(p: &Portadores, call: &Call<'_>) -> Answer {
     let id = path_id(call, "idPortador")?;
     let body = body(call)?;
-    schema_only(call, body)?;
+    schema_check(call, body)?;
     let atual = body.get("senhaAtual").and_then(Value::as_str).unwrap_or("");
     let nova = body.get("novaSenha").and_then(Value::as_str).unwrap_or("");
     let max = p.catalogue.regras.tentativas_senha;

@@ -334,6 +334,20 @@ pub fn body<'a>(call: &Call<'a>) -> Result<&'a Value, ApiError> {
     })
 }
 
+/// The schema's rules alone, before the rules that need the account: a body that is wrong in
+/// itself is a 400 whatever the account (even one that does not exist).
+pub fn schema_check(call: &Call<'_>, body: &Value) -> Result<(), ApiError> {
+    let mut errors = validate::FieldErrors::default();
+    if let Some(v) = schema(call) {
+        validate::schema_errors(v, body, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(errors))
+    }
+}
+
 /// A path parameter the pipeline already checked against its integer schema.
 pub fn path_id(call: &Call<'_>, name: &str) -> Result<u64, ApiError> {
     call.req
