@@ -1,5 +1,6 @@
 //! Card-holder (Portadores) preconditions and checks.
 
+pub mod bodies;
 pub mod target;
 
 use crate::sandbox::family::ScenarioSeed;
