@@ -54,6 +54,8 @@ pub struct SandboxConfig {
     pub brand: String,
     /// Each family's own options (its clap `Args` struct), by type.
     pub families: FamilyOptions,
+    /// The families to run: the registry's, unless a test adds one of its own.
+    pub plugins: families::Plugins,
 }
 
 impl Default for SandboxConfig {
@@ -70,6 +72,7 @@ impl Default for SandboxConfig {
             self_check: false,
             brand: "Banco Sandbox".into(),
             families: FamilyOptions::default(),
+            plugins: families::Plugins::registry(),
         }
     }
 }
@@ -118,7 +121,7 @@ const EMBEDDED_PERSONAS: &str = include_str!("../../fixtures/personas.yaml");
 
 impl App {
     pub fn new(config: SandboxConfig) -> anyhow::Result<App> {
-        let specs = SpecSet::load(&config.specs, &families::Registry)?;
+        let specs = SpecSet::load(&config.specs, &config.plugins)?;
         let fixtures_text = match &config.fixtures_dir {
             Some(dir) => {
                 let path = dir.join("personas.yaml");
@@ -145,7 +148,7 @@ impl App {
             fixtures_dir: config.fixtures_dir.as_deref(),
         };
         let mut built: Vec<Arc<dyn Family>> = Vec::new();
-        for plugin in families::PLUGINS {
+        for plugin in &config.plugins.0 {
             built.push(
                 plugin
                     .build(&init)
