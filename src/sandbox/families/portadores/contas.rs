@@ -17,7 +17,8 @@ use super::holder::{
 use super::store::Account;
 use super::validate::{self, Ctx, HolderFacts};
 use super::{
-    Kept, Portadores, answer, body, full, now, path_id, schema, schema_check, today, usuario,
+    Kept, Portadores, answer, body, body_first, full, now, path_id, schema, schema_check, today,
+    usuario,
 };
 use crate::sandbox::family::Call;
 use crate::sandbox::http::{self, HttpResponse};
@@ -158,7 +159,6 @@ const PERSON_ONLY: &[&str] = &[
 pub fn alterar(p: &Portadores, call: &Call<'_>) -> Answer {
     let id = path_id(call, "idPortador")?;
     let body = body(call)?;
-    schema_check(call, body)?;
     let ctx = Ctx {
         catalogue: &p.catalogue,
         today: today(call.app),
@@ -207,7 +207,8 @@ pub fn alterar(p: &Portadores, call: &Call<'_>) -> Answer {
             who,
         );
         Ok(Kept::Changed(after))
-    })?;
+    });
+    let info = body_first(call, body, info)?;
     Ok(answer(StatusCode::OK, &info))
 }
 
@@ -475,7 +476,6 @@ fn phone_not_found(id: u64, holder: u64) -> ApiError {
 pub fn cadastrar_telefone(p: &Portadores, call: &Call<'_>) -> Answer {
     let id = path_id(call, "idPortador")?;
     let body = body(call)?;
-    schema_check(call, body)?;
     let ctx = Ctx {
         catalogue: &p.catalogue,
         today: today(call.app),
@@ -534,7 +534,8 @@ pub fn cadastrar_telefone(p: &Portadores, call: &Call<'_>) -> Answer {
         account.holder.telefones.push(telefone);
         account.event(at, "INCLUSAO_TELEFONE", description, &["telefones"], who);
         Ok(Kept::Changed(json))
-    })?;
+    });
+    let created = body_first(call, body, created)?;
     Ok(answer(StatusCode::CREATED, &created))
 }
 

@@ -15,7 +15,9 @@ use super::holder::Bloqueio;
 use super::password::{self, ChangeRefused, PasswordState};
 use super::store::{self, Account, Sms};
 use super::validate::{self, Ctx};
-use super::{Kept, Portadores, answer, body, now, path_id, schema, schema_check, today, usuario};
+use super::{
+    Kept, Portadores, answer, body, body_first, now, path_id, schema, schema_check, today, usuario,
+};
 use crate::datagen::rng_for;
 use crate::sandbox::family::Call;
 use crate::sandbox::http::{self, HttpResponse};
@@ -58,7 +60,6 @@ fn produto_of<'c>(p: &'c Portadores, account: &Account) -> Result<&'c Produto, A
 pub fn alterar_limites(p: &Portadores, call: &Call<'_>) -> Answer {
     let id = path_id(call, "idPortador")?;
     let body = body(call)?;
-    schema_check(call, body)?;
     let day = today(call.app);
     let at = now(call.app);
     let who = usuario(call);
@@ -129,7 +130,8 @@ pub fn alterar_limites(p: &Portadores, call: &Call<'_>) -> Answer {
         } else {
             Kept::Unchanged(body)
         })
-    })?;
+    });
+    let limites = body_first(call, body, limites)?;
     Ok(answer(StatusCode::OK, &limites))
 }
 
@@ -483,8 +485,19 @@ pub fn alterar_senha(p: &Portadores, call: &Call<'_>) -> Answer {
             .change(atual, nova, snap.birth, max, password::fresh_salt())
             .map_err(|_| ApiError::internal())?;
         let at = now(call.app);
+        // The current password was right when this request read the account.
+        let was_right = matches!(
+            outcome,
+            Ok(()) | Err(ChangeRefused::Invalid(_) | ChangeRefused::Unchanged)
+        );
         let committed = p.change(call.app, id, |account, _| {
             if account.senha_versao != snap.versao {
+                // Another password operation got there first. A request whose current password
+                // was right then is not a wrong attempt now: it is told to start over, and the
+                // password that won stays unlocked. Any other is judged again on the new state.
+                if was_right {
+                    return Err(busy());
+                }
                 return Ok(Kept::Unchanged(None));
             }
             let keep = |account: &mut Account, state: PasswordState| {

@@ -348,6 +348,21 @@ pub fn schema_check(call: &Call<'_>, body: &Value) -> Result<(), ApiError> {
     }
 }
 
+/// The answer of a write whose body rules need the account (its UF, its product, its income
+/// record): for an account that exists, every problem of the body is reported at once, the
+/// account's rules with the schema's; for one that does not, a body wrong in itself is still a 400
+/// rather than a 404, so a client learns about its body whatever the id.
+pub fn body_first<R>(
+    call: &Call<'_>,
+    body: &Value,
+    outcome: Result<R, ApiError>,
+) -> Result<R, ApiError> {
+    match outcome {
+        Err(e) if e.status == StatusCode::NOT_FOUND => schema_check(call, body).and(Err(e)),
+        other => other,
+    }
+}
+
 /// A path parameter the pipeline already checked against its integer schema.
 pub fn path_id(call: &Call<'_>, name: &str) -> Result<u64, ApiError> {
     call.req
