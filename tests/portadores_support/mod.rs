@@ -232,3 +232,35 @@ pub fn assert_erro(r: &Reply, status: u16, codigo: &str) {
         r.text
     );
 }
+
+/// A DDD in use in `uf`, as two digits.
+pub fn ddd_of(uf: &str) -> String {
+    br::uf_by_sigla(uf)
+        .and_then(|u| u.ddds.first())
+        .map(|d| format!("{d:02}"))
+        .expect("a UF with DDDs")
+}
+
+/// The UF of the holder's home address.
+pub async fn home_uf(pt: &Pt, id: u64) -> String {
+    let info = pt.get(&path(&format!("/{id}/informacoes"))).await;
+    assert_eq!(info.status, 200, "{}", info.text);
+    info.body["enderecoResidencial"]["uf"]
+        .as_str()
+        .expect("uf")
+        .to_string()
+}
+
+/// The types of an account's history, newest first (one page of up to 100).
+pub async fn event_types(pt: &Pt, id: u64) -> Vec<String> {
+    let r = pt
+        .get(&path(&format!("/{id}/historico?tamanhoPagina=100")))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body["conteudo"]
+        .as_array()
+        .expect("conteudo")
+        .iter()
+        .filter_map(|e| e["tipo"].as_str().map(str::to_string))
+        .collect()
+}
