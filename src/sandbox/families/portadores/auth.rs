@@ -166,7 +166,13 @@ fn basic_credentials(req: &Req) -> Option<Result<(String, String), ()>> {
 }
 
 /// `POST /portadores/oauth2/token`.
-pub fn token(tokens: &Tokens, now: DateTime<Utc>, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
+pub fn token(
+    tokens: &Tokens,
+    now: DateTime<Utc>,
+    spec: &ApiSpec,
+    op: &Operation,
+    req: &Req,
+) -> HttpResponse {
     let mut form = serde_json::Map::new();
     for (k, v) in req.form() {
         if form.contains_key(&k) {
@@ -227,7 +233,9 @@ pub fn token(tokens: &Tokens, now: DateTime<Utc>, spec: &ApiSpec, op: &Operation
     let secret_ok = form
         .get("client_secret")
         .and_then(Value::as_str)
-        .is_some_and(|s| (8..=200).contains(&s.len()) && s.bytes().all(|b| (0x21..=0x7e).contains(&b)));
+        .is_some_and(|s| {
+            (8..=200).contains(&s.len()) && s.bytes().all(|b| (0x21..=0x7e).contains(&b))
+        });
     if client_id.is_empty() || !secret_ok {
         return refuse(
             StatusCode::UNAUTHORIZED,

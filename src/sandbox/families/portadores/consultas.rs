@@ -61,9 +61,7 @@ fn paging(p: &Portadores, call: &Call<'_>) -> Result<Paging, ApiError> {
 pub fn portador(p: &Portadores, call: &Call<'_>) -> Answer {
     let id = path_id(call, "idPortador")?;
     let day = today(call.app);
-    let record = p.view(call.app, id, |a| {
-        a.holder.record(p.seed, &p.catalogue, day)
-    })?;
+    let record = p.view(call.app, id, |a| a.holder.record(p.seed, &p.catalogue, day))?;
     ok(&record)
 }
 

@@ -171,7 +171,10 @@ pub fn alterar(p: &Portadores, call: &Call<'_>) -> Answer {
         if h.publico == Publico::PJ {
             for field in PERSON_ONLY {
                 if body.get(*field).is_some() && !errors.covers(field) {
-                    errors.add(field, "Dado de pessoa física: não se aplica a uma conta PJ.");
+                    errors.add(
+                        field,
+                        "Dado de pessoa física: não se aplica a uma conta PJ.",
+                    );
                 }
             }
         }
@@ -292,10 +295,7 @@ fn apply_patch(h: &mut Holder, body: &Value) {
         }
     }
     // A spouse belongs to a marriage: a holder no longer married keeps none.
-    if !matches!(
-        h.estado_civil.as_deref(),
-        Some("CASADO" | "UNIAO_ESTAVEL")
-    ) {
+    if !matches!(h.estado_civil.as_deref(), Some("CASADO" | "UNIAO_ESTAVEL")) {
         h.conjuge = None;
     }
     if let Some(d) = date_of(body, "dataAdmissaoProfissao") {
@@ -304,7 +304,10 @@ fn apply_patch(h: &mut Holder, body: &Value) {
     if let Some(n) = u32_of(body, "quantidadeAnosProfissao") {
         h.quantidade_anos_profissao = Some(n);
     }
-    if let Some(b) = o.get("portadorNecessidadesVisuais").and_then(Value::as_bool) {
+    if let Some(b) = o
+        .get("portadorNecessidadesVisuais")
+        .and_then(Value::as_bool)
+    {
         h.necessidades_visuais = b;
     }
     if let Some(b) = o.get("inibirEnvioFaturaGrafica").and_then(Value::as_bool) {
@@ -498,7 +501,10 @@ pub fn cadastrar_telefone(p: &Portadores, call: &Call<'_>) -> Answer {
         {
             return Err(ApiError::conflict(
                 "TELEFONE_JA_CADASTRADO",
-                format!("O telefone ({area}) {numero} já é o telefone {} do portador.", same.id),
+                format!(
+                    "O telefone ({area}) {numero} já é o telefone {} do portador.",
+                    same.id
+                ),
             ));
         }
         let max = p.catalogue.regras.maximo_telefones;

@@ -171,9 +171,10 @@ impl ApiError {
                         .map_or("application/json", |b| b.content_type.as_str())
                 ),
             ),
-            ProblemKind::EmptyBody => {
-                ApiError::field("", "O corpo da requisição está vazio; envie um objeto JSON.")
-            }
+            ProblemKind::EmptyBody => ApiError::field(
+                "",
+                "O corpo da requisição está vazio; envie um objeto JSON.",
+            ),
             ProblemKind::MalformedBody { line, column } => ApiError::field(
                 "",
                 format!("JSON malformado (linha {line}, coluna {column})."),
@@ -185,12 +186,10 @@ impl ApiError {
                 }
                 ApiError::invalid(erros)
             }
-            ProblemKind::MissingParameter(_) | ProblemKind::InvalidParameter(_) => {
-                ApiError::field(
-                    problem.field.as_deref().unwrap_or(""),
-                    problem.message.clone(),
-                )
-            }
+            ProblemKind::MissingParameter(_) | ProblemKind::InvalidParameter(_) => ApiError::field(
+                problem.field.as_deref().unwrap_or(""),
+                problem.message.clone(),
+            ),
             ProblemKind::Unauthenticated => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "NAO_AUTENTICADO",

@@ -262,7 +262,13 @@ fn tipo_json(t: &TipoBloqueio) -> Value {
 }
 
 fn definitive(p: &Portadores, account: &Account) -> Option<String> {
-    if let Some(b) = account.holder.conta.bloqueio.as_ref().filter(|b| b.definitivo) {
+    if let Some(b) = account
+        .holder
+        .conta
+        .bloqueio
+        .as_ref()
+        .filter(|b| b.definitivo)
+    {
         return Some(
             p.catalogue
                 .tipo_bloqueio(b.tipo)
@@ -366,7 +372,9 @@ pub fn desbloquear(p: &Portadores, call: &Call<'_>) -> Answer {
         if let Some(why) = definitive(p, account) {
             return Err(ApiError::rule(
                 "BLOQUEIO_DEFINITIVO",
-                format!("A conta {id} tem um bloqueio definitivo ({why}), que não pode ser retirado."),
+                format!(
+                    "A conta {id} tem um bloqueio definitivo ({why}), que não pode ser retirado."
+                ),
             ));
         }
         let Some(lifted) = account.holder.conta.bloqueio.take() else {

@@ -184,7 +184,10 @@ const OPERATIONS: &[(&str, Op)] = &[
     ("listarContasPorDocumento", consultas::contas_por_documento),
     ("listarContasPorRg", consultas::contas_por_rg),
     ("consultarCompletoPorCpf", consultas::completo_por_cpf),
-    ("consultarSimplificadoPorCpf", consultas::simplificado_por_cpf),
+    (
+        "consultarSimplificadoPorCpf",
+        consultas::simplificado_por_cpf,
+    ),
     ("buscarContasPorNome", consultas::por_nome),
     ("listarContasPorCnpj", consultas::contas_por_cnpj),
     ("consultarLote", consultas::lote),
@@ -330,7 +333,10 @@ pub fn schema<'a>(call: &Call<'a>) -> Option<&'a SchemaValidator> {
 /// The parsed body (the pipeline refuses an empty or malformed one before the handler).
 pub fn body<'a>(call: &Call<'a>) -> Result<&'a Value, ApiError> {
     call.body.ok_or_else(|| {
-        ApiError::field("", "O corpo da requisição está vazio; envie um objeto JSON.")
+        ApiError::field(
+            "",
+            "O corpo da requisição está vazio; envie um objeto JSON.",
+        )
     })
 }
 
@@ -438,10 +444,7 @@ impl Family for Portadores {
         })
     }
 
-    fn authenticate(
-        &self,
-        call: &Call<'_>,
-    ) -> Result<Option<Box<dyn Any + Send + Sync>>, Problem> {
+    fn authenticate(&self, call: &Call<'_>) -> Result<Option<Box<dyn Any + Send + Sync>>, Problem> {
         if call.op.id == TOKEN_OPERATION {
             return Ok(None);
         }

@@ -458,7 +458,10 @@ impl Store {
         if previous.is_none() && self.accounts.len() >= MAX_ACCOUNTS {
             return Err(Full::Accounts);
         }
-        if let Some(old) = previous.and_then(|p| p.holder.rg.as_ref()).map(|r| r.numero.clone()) {
+        if let Some(old) = previous
+            .and_then(|p| p.holder.rg.as_ref())
+            .map(|r| r.numero.clone())
+        {
             remove_from(&mut self.by_rg, &old, id);
         }
         let h = &account.holder;
@@ -541,7 +544,10 @@ mod tests {
         let mut opened = g.account(cpf).unwrap();
         opened.holder.id = s.next_id().unwrap();
         s.commit(opened).unwrap();
-        assert!(s.account(gid, &g).is_none(), "replaced by the opened account");
+        assert!(
+            s.account(gid, &g).is_none(),
+            "replaced by the opened account"
+        );
         let of_cpf = s.accounts_of_cpf(cpf, &g);
         assert_eq!(of_cpf.len(), 1);
         assert_eq!(of_cpf[0].holder.id, FIRST_ID);
