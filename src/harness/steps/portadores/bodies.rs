@@ -61,7 +61,10 @@ fn rg_for(seed: u64, document: &str, uf: &str) -> String {
     if uf == "SP" {
         br::gen_rg(&mut rng)
     } else {
-        format!("{}", rand::RngExt::random_range(&mut rng, 1_000_000..=9_999_999u32))
+        format!(
+            "{}",
+            rand::RngExt::random_range(&mut rng, 1_000_000..=9_999_999u32)
+        )
     }
 }
 

@@ -24,6 +24,9 @@ pub struct PortadoresTarget {
     /// A PJ product and a store that sells it.
     pub produto_pj: Option<u32>,
     pub loja_pj: Option<u32>,
+    /// Another PF product whose limits hold the limit an account opens with on `produto-pf`, for
+    /// the product-change scenarios.
+    pub produto_pf_troca: Option<u32>,
 }
 
 /// Checks a `[portadores]` section: known keys, URLs that are URLs, products with their stores.
@@ -50,6 +53,11 @@ pub fn check(section: &toml::Value) -> Result<(), String> {
                 "produto-{kind} and loja-{kind} go together (a product and a store that sells it)"
             ));
         }
+    }
+    if let (Some(a), Some(b)) = (t.produto_pf, t.produto_pf_troca)
+        && a == b
+    {
+        return Err("produto-pf-troca must be another product than produto-pf".into());
     }
     if t.client_secret.is_some() && t.client_id.is_none() {
         return Err("client-secret needs client-id".into());
@@ -101,6 +109,20 @@ mod tests {
             check(&section("client-secret = \"x\""))
                 .unwrap_err()
                 .contains("client-id")
+        );
+        assert!(
+            check(&section(
+                "produto-pf = 3\nloja-pf = 15\nprodutos-pf-troca = 3"
+            ))
+            .unwrap_err()
+            .contains("produtos-pf-troca")
+        );
+        assert!(
+            check(&section(
+                "produto-pf = 3\nloja-pf = 15\nproduto-pf-troca = 3"
+            ))
+            .unwrap_err()
+            .contains("another product")
         );
     }
 }
