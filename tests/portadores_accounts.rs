@@ -1008,3 +1008,68 @@ async fn the_issuers_tables_and_the_products_control_route() {
     );
     pt.stop().await;
 }
+
+/// The seed's own example body, as published.
+fn seed_example() -> Value {
+    json!({
+        "nome": "José da Silva", "cpf": "45678920300", "dataNascimento": "1980-05-17", "rg": "999999999",
+        "orgaoEmissor": "SSPPB", "renda": 2100, "sexo": "MASCULINO", "nomeMae": "Maria da Silva", "idProfissao": 2,
+        "enderecoResidencial": {"numero": "4020", "cep": "58070000", "complemento": "Ap 301",
+            "logradouro": "Av. Presidente Epitácio Pessoa", "bairro": "Lapa", "localidade": "João Pessoa", "uf": "PB"},
+        "enderecoComercial": {"numero": "4020", "cep": "58070000", "complemento": "Ap 301",
+            "logradouro": "Av. Presidente Epitácio Pessoa", "bairro": "Lapa", "localidade": "João Pessoa", "uf": "PB",
+            "empresa": "Empresa 2", "departamento": "Pesquisa e Inovação", "cnpj": "99999999000199"},
+        "enderecoAlternativo": {"numero": "4020", "cep": "58070000", "complemento": "Ap 301",
+            "logradouro": "Av. Presidente Epitácio Pessoa", "bairro": "Lapa", "localidade": "João Pessoa", "uf": "PB", "tipo": "R"},
+        "adicionais": [{"nome": "Maria Souza", "cpf": "98765432101", "rg": "987654321", "dataNascimento": "1980-02-16",
+            "sexo": "FEMININO", "grauParentesco": "OUTROS", "nomePersonalizado": "Mari Souza"}],
+        "referencias": [{"nome": "Maria Aparecida dos Santos", "grauParentesco": "FILHO",
+            "telefone": {"tipo": "RESIDENCIAL", "ramal": "4020", "area": "83", "telefone": "999999999",
+                "receberSMS": false, "faturaDigital": false}}],
+        "idLoja": 15, "limiteRotativo": 2000, "ocupacao": "OUTROS", "nacionalidade": "Brasileiro",
+        "telefones": [{"tipo": "RESIDENCIAL", "ramal": "4020", "area": "83", "telefone": "999999999",
+            "receberSMS": false, "faturaDigital": false}],
+        "idProduto": 0
+    })
+}
+
+#[tokio::test]
+async fn the_seeds_example_is_refused_only_for_its_placeholder_documents_and_opens_with_real_ones()
+{
+    let pt = Pt::start().await;
+    let r = pt.post(&path("/contas/pf"), &seed_example()).await;
+    assert_erro(&r, 400, "REQUISICAO_INVALIDA");
+    let mut got = campos(&r);
+    got.sort();
+    assert_eq!(
+        got,
+        vec!["adicionais[0].cpf", "cpf", "enderecoComercial.cnpj", "rg"],
+        "the example's shape, product 0 and store 15 are right: {}",
+        r.text
+    );
+    let mut body = seed_example();
+    let holder = cpf("seed-example", 1);
+    body["cpf"] = json!(holder);
+    body["rg"] = json!("4873120");
+    body["enderecoComercial"]["cnpj"] = json!("42381765006604");
+    body["adicionais"][0]["cpf"] = json!(cpf("seed-example", 2));
+    let opened = pt.post(&path("/contas/pf"), &body).await;
+    assert_eq!(opened.status, 201, "{}", opened.text);
+    for k in [
+        "contaCartao",
+        "cartaoMascarado",
+        "numeroManual",
+        "nomeCartao",
+        "diaVencimento",
+        "dataValidade",
+    ] {
+        assert!(opened.body.get(k).is_some(), "{k}: {}", opened.text);
+    }
+    assert_eq!(opened.body["nomeCartao"], "JOSE DA SILVA");
+    let id = opened.body["contaCartao"].as_u64().expect("id");
+    let record = pt.get(&path(&format!("/{id}"))).await;
+    assert_eq!(record.body["produto"]["id"], 0);
+    assert_eq!(record.body["dependentes"][0]["nome"], "Maria Souza");
+    assert_eq!(record.body["extratoClienteResponse"]["limite"], 2000.0);
+    pt.stop().await;
+}

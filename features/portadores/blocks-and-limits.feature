@@ -55,7 +55,7 @@ Feature: Portadores — bloqueios, desbloqueios e limites
     And the card-holder error names the field "idTipoBloqueio"
     And the account's status is "ATIVO"
 
-  Scenario: blocking an account that does not exist gets 404
+  Scenario: blocking an account that does not exist is refused
     When I POST "/portadores/api/v1/portadores/bloqueios" with the body:
       """
       {"idPortador": 999999999, "idTipoBloqueio": 1}
