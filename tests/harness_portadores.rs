@@ -187,11 +187,12 @@ async fn a_look_up_that_disagrees_with_the_record_is_reported() {
     let report = check(
         "@portadores and (@blocks or @lookups)",
         Defects::answer(|a| {
-            if a.method == "GET" && a.path.ends_with("/portadores/contas") {
-                if let Some(list) = a.body.as_array_mut() {
-                    for item in list {
-                        item["statusCliente"] = json!("ATIVO");
-                    }
+            if a.method == "GET"
+                && a.path.ends_with("/portadores/contas")
+                && let Some(list) = a.body.as_array_mut()
+            {
+                for item in list {
+                    item["statusCliente"] = json!("ATIVO");
                 }
             }
         }),
@@ -210,11 +211,12 @@ async fn a_look_up_showing_another_card_is_reported() {
     let report = check(
         "@portadores and @lookups",
         Defects::answer(|a| {
-            if a.method == "GET" && a.path.ends_with("/simplificado/cpf") {
-                if let Some(list) = a.body.as_array_mut() {
-                    for item in list {
-                        item["cartaoMascarado"] = json!("5234XXXXXXXX0000");
-                    }
+            if a.method == "GET"
+                && a.path.ends_with("/simplificado/cpf")
+                && let Some(list) = a.body.as_array_mut()
+            {
+                for item in list {
+                    item["cartaoMascarado"] = json!("5234XXXXXXXX0000");
                 }
             }
         }),
@@ -258,10 +260,11 @@ async fn a_refusal_that_still_writes_history_is_reported() {
         "@portadores and @history",
         Defects::answer(move |a| {
             let mut refused = refused.lock().unwrap();
-            if is(a, "POST", "/desbloqueios") && a.status == 422 {
-                if let Some(id) = a.request["idPortador"].as_u64() {
-                    *refused.entry(id).or_default() += 1;
-                }
+            if is(a, "POST", "/desbloqueios")
+                && a.status == 422
+                && let Some(id) = a.request["idPortador"].as_u64()
+            {
+                *refused.entry(id).or_default() += 1;
             }
             if a.method == "GET" && a.path.ends_with("/historico") {
                 let id = a.path.split('/').rev().nth(1).and_then(|s| s.parse().ok());
