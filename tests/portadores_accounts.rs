@@ -1073,3 +1073,45 @@ async fn the_seeds_example_is_refused_only_for_its_placeholder_documents_and_ope
     assert_eq!(record.body["extratoClienteResponse"]["limite"], 2000.0);
     pt.stop().await;
 }
+
+#[tokio::test]
+async fn every_bad_field_of_a_pj_opening_is_named_and_nothing_is_created() {
+    let pt = Pt::start().await;
+    let cnpj = support::cnpj("bad-pj", 1);
+    let good = bodies::pj_body(SEED, &cnpj, EMPRESARIAL);
+    let today = chrono::Utc::now().date_naive();
+    let mut bad = good.clone();
+    let last = cnpj.as_bytes()[13] - b'0';
+    bad["cnpj"] = json!(format!("{}{}", &cnpj[..13], (last + 1) % 10));
+    bad["dataAbertura"] = json!((today + Duration::days(30)).to_string());
+    bad["responsavel"]["cpf"] = json!("12345678900");
+    bad["responsavel"]["dataNascimento"] = json!((today - Duration::days(365 * 15)).to_string());
+    bad["faturamentoMensal"] = json!(1000);
+    bad["telefones"][0]["area"] = json!("20");
+    let r = pt.post(&path("/contas/pj"), &bad).await;
+    assert_erro(&r, 400, "REQUISICAO_INVALIDA");
+    let got = campos(&r);
+    for campo in [
+        "cnpj",
+        "dataAbertura",
+        "responsavel.cpf",
+        "responsavel.dataNascimento",
+        "faturamentoMensal",
+        "telefones[0].area",
+    ] {
+        assert!(
+            got.contains(&campo.to_string()),
+            "{campo} not in {got:?}: {}",
+            r.text
+        );
+    }
+    let listed = pt.get(&path(&format!("/cnpj?cnpj={cnpj}"))).await;
+    assert_eq!(
+        listed.body,
+        json!([]),
+        "nothing was created: {}",
+        listed.text
+    );
+    assert!(pt.open_pj(&cnpj, EMPRESARIAL).await < 1_000_000_000);
+    pt.stop().await;
+}
