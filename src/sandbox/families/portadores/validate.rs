@@ -617,14 +617,25 @@ fn table_id<T>(
     if errors.covers(&at) {
         return;
     }
-    if let Some(id) = o.get(k).and_then(Value::as_u64)
-        && u32::try_from(id).ok().and_then(&lookup).is_none()
+    if let Some((parsed, id)) = number_id(o.get(k))
+        && parsed.and_then(&lookup).is_none()
     {
         errors.add(
             &at,
             format!("{what} {id} inexistente na tabela do emissor."),
         );
     }
+}
+
+/// A table id the body gives as a JSON number: its value when it fits the tables' ids, and its text
+/// as sent. A number too large for any id (`36893488147419103231`) is an id that does not exist,
+/// not one the checks may skip: the handler would find no row after validation passed.
+fn number_id(v: Option<&Value>) -> Option<(Option<u32>, String)> {
+    let n = v?.as_number()?;
+    Some((
+        n.as_u64().and_then(|i| u32::try_from(i).ok()),
+        n.to_string(),
+    ))
 }
 
 fn table_code<T>(
@@ -658,9 +669,9 @@ fn product_store_limit<'c>(
     publico: Publico,
     renda_field: &str,
 ) -> Option<&'c Produto> {
-    let produto = match o.get("idProduto").and_then(Value::as_u64) {
-        Some(id) if !errors.covers("idProduto") => {
-            match u32::try_from(id).ok().and_then(|id| catalogue.produto(id)) {
+    let produto = match number_id(o.get("idProduto")) {
+        Some((parsed, id)) if !errors.covers("idProduto") => {
+            match parsed.and_then(|id| catalogue.produto(id)) {
                 None => {
                     errors.add("idProduto", format!("Produto {id} inexistente."));
                     None
@@ -680,10 +691,10 @@ fn product_store_limit<'c>(
         }
         _ => None,
     };
-    if let Some(id) = o.get("idLoja").and_then(Value::as_u64)
+    if let Some((parsed, id)) = number_id(o.get("idLoja"))
         && !errors.covers("idLoja")
     {
-        match u32::try_from(id).ok().and_then(|id| catalogue.loja(id)) {
+        match parsed.and_then(|id| catalogue.loja(id)) {
             None => errors.add("idLoja", format!("Loja {id} inexistente.")),
             Some(loja) => {
                 if let Some(p) = produto
@@ -1385,13 +1396,10 @@ pub fn troca_produto(
     schema: Option<&SchemaValidator>,
 ) -> FieldErrors {
     let mut errors = schema_first(schema, body);
-    if let Some(id) = body.get("idProduto").and_then(Value::as_u64)
+    if let Some((parsed, id)) = number_id(body.get("idProduto"))
         && !errors.covers("idProduto")
     {
-        match u32::try_from(id)
-            .ok()
-            .and_then(|id| ctx.catalogue.produto(id))
-        {
+        match parsed.and_then(|id| ctx.catalogue.produto(id)) {
             None => errors.add("idProduto", format!("Produto {id} inexistente.")),
             Some(p) if p.publico != publico => errors.add(
                 "idProduto",
@@ -1409,10 +1417,9 @@ pub fn troca_produto(
 /// `POST /bloqueios`: the block type exists.
 pub fn bloqueio(body: &Value, ctx: &Ctx<'_>, schema: Option<&SchemaValidator>) -> FieldErrors {
     let mut errors = schema_first(schema, body);
-    if let Some(id) = body.get("idTipoBloqueio").and_then(Value::as_u64)
+    if let Some((parsed, id)) = number_id(body.get("idTipoBloqueio"))
         && !errors.covers("idTipoBloqueio")
-        && u32::try_from(id)
-            .ok()
+        && parsed
             .and_then(|id| ctx.catalogue.tipo_bloqueio(id))
             .is_none()
     {
@@ -1797,6 +1804,11 @@ mod tests {
             bloqueio(&json!({"idPortador": 1, "idTipoBloqueio": 99}), &ctx, None).fields(),
             vec!["idTipoBloqueio"]
         );
+        // Past 64 bits serde_json keeps a float; it is still an id that does not exist.
+        let huge: Value =
+            serde_json::from_str(r#"{"idPortador": 1, "idTipoBloqueio": 36893488147419103231}"#)
+                .unwrap();
+        assert_eq!(bloqueio(&huge, &ctx, None).fields(), vec!["idTipoBloqueio"]);
         assert!(bloqueio(&json!({"idPortador": 1, "idTipoBloqueio": 1}), &ctx, None).is_empty());
 
         assert!(periodo(Some("2026-01-01"), Some("2026-03-31"), &ctx).is_ok());
