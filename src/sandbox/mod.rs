@@ -59,6 +59,8 @@ pub struct SandboxConfig {
     pub faults: Vec<faults::RuleSpec>,
     /// Honour the per-request `x-finsandbox-fault` header (`--fault-header`).
     pub fault_header: bool,
+    /// The families to run: the registry's, unless a test adds one of its own.
+    pub plugins: families::Plugins,
 }
 
 impl Default for SandboxConfig {
@@ -77,6 +79,7 @@ impl Default for SandboxConfig {
             families: FamilyOptions::default(),
             faults: Vec::new(),
             fault_header: false,
+            plugins: families::Plugins::registry(),
         }
     }
 }
@@ -127,7 +130,7 @@ const EMBEDDED_PERSONAS: &str = include_str!("../../fixtures/personas.yaml");
 
 impl App {
     pub fn new(config: SandboxConfig) -> anyhow::Result<App> {
-        let specs = SpecSet::load(&config.specs, &families::Registry)?;
+        let specs = SpecSet::load(&config.specs, &config.plugins)?;
         let fixtures_text = match &config.fixtures_dir {
             Some(dir) => {
                 let path = dir.join("personas.yaml");
@@ -154,7 +157,7 @@ impl App {
             fixtures_dir: config.fixtures_dir.as_deref(),
         };
         let mut built: Vec<Arc<dyn Family>> = Vec::new();
-        for plugin in families::PLUGINS {
+        for plugin in &config.plugins.0 {
             built.push(
                 plugin
                     .build(&init)

@@ -1196,6 +1196,6 @@ components:
             "/open-banking/x/v1"
         );
         assert_eq!(server_path("https://h.com.br"), "");
-        assert_eq!(server_path("/bankly"), "/bankly");
+        assert_eq!(server_path("/acme"), "/acme");
     }
 }

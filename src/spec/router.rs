@@ -262,7 +262,7 @@ mod tests {
         let text = r#"
 openapi: 3.0.0
 info: {title: t, version: 1.0.0}
-x-finsandbox: {family: bankly, api: customers, basePath: /bankly}
+x-finsandbox: {family: generic, api: customers, basePath: /acme}
 paths:
   /customers/{documentNumber}:
     get: {operationId: getCustomer, responses: {"200": {description: ok}}}
@@ -278,7 +278,7 @@ paths:
     #[test]
     fn templated_and_exact_paths_match() {
         let router = Router::new(&[spec()]);
-        match router.find("GET", "/bankly/customers/47742663023") {
+        match router.find("GET", "/acme/customers/47742663023") {
             RouteMatch::Found {
                 operation, params, ..
             } => {
@@ -291,10 +291,10 @@ paths:
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            router.find("POST", "/bankly/oauth2/token/"),
+            router.find("POST", "/acme/oauth2/token/"),
             RouteMatch::Found { .. }
         ));
-        match router.find("PATCH", "/bankly/customers/1/cancel") {
+        match router.find("PATCH", "/acme/customers/1/cancel") {
             RouteMatch::Found { operation, .. } => assert_eq!(operation.id, "cancelCustomer"),
             other => panic!("{other:?}"),
         }
@@ -303,16 +303,16 @@ paths:
     #[test]
     fn wrong_method_lists_allowed_ones_and_unknown_path_is_not_found() {
         let router = Router::new(&[spec()]);
-        match router.find("DELETE", "/bankly/customers/1") {
+        match router.find("DELETE", "/acme/customers/1") {
             RouteMatch::MethodNotAllowed { allowed } => assert_eq!(allowed, vec!["GET", "PUT"]),
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            router.find("GET", "/bankly/nothing"),
+            router.find("GET", "/acme/nothing"),
             RouteMatch::NotFound
         ));
         assert!(matches!(
-            router.find("GET", "/bankly/customers//cancel"),
+            router.find("GET", "/acme/customers//cancel"),
             RouteMatch::NotFound
         ));
     }

@@ -241,21 +241,17 @@ mod tests {
     fn summary_lists_each_feature_with_counts() {
         let text = summary(&sample_report(), false);
         assert!(text.contains(
-            "FAIL features/open-finance/customers.feature  1 passed, 1 failed, 0 skipped, 0 waived"
+            "FAIL features/acme/customers.feature  1 passed, 1 failed, 0 skipped, 0 waived"
         ));
         assert!(text.contains(
-            "PASS features/open-finance/paging.feature  0 passed, 0 failed, 1 skipped, 1 waived"
+            "PASS features/acme/paging.feature  0 passed, 0 failed, 1 skipped, 1 waived"
         ));
     }
 
     #[test]
     fn failure_shows_step_expected_actual_and_findings() {
         let text = summary(&sample_report(), false);
-        assert!(
-            text.contains(
-                "1) features/open-finance/customers.feature:20  Birth date is a real date"
-            )
-        );
+        assert!(text.contains("1) features/acme/customers.feature:20  Birth date is a real date"));
         assert!(text.contains("step:    Then the response matches the Customers v2 schema"));
         assert!(text.contains("expected: birthDate: a real date (YYYY-MM-DD)"));
         assert!(text.contains("actual:   \"1990-02-30\"\\u{7}"));

@@ -295,10 +295,7 @@ mod tests {
     fn testcases_name_feature_path_and_scenario() {
         let elements = parse(&to_junit_xml(&sample_report()));
         let case = named(&elements, "testcase")[1];
-        assert_eq!(
-            case.attrs["classname"],
-            "features/open-finance/customers.feature"
-        );
+        assert_eq!(case.attrs["classname"], "features/acme/customers.feature");
         assert_eq!(case.attrs["name"], "Birth date is a real date");
         assert_eq!(case.attrs["time"], "0.055");
         assert_eq!(case.attrs["line"], "20");

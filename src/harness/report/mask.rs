@@ -590,8 +590,8 @@ mod tests {
         assert_eq!(mask_text("cpf 52998224725."), "cpf *********25.");
         assert_eq!(mask_text("CPF 529.982.247-25"), "CPF *********25");
         assert_eq!(
-            mask_text("/bankly/customers/52998224725/kyc"),
-            "/bankly/customers/*********25/kyc"
+            mask_text("/acme/customers/52998224725/kyc"),
+            "/acme/customers/*********25/kyc"
         );
     }
 

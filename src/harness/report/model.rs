@@ -66,7 +66,7 @@ pub struct RunReport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureReport {
     pub name: String,
-    /// Path relative to the features root, e.g. `features/open-finance/paging.feature`.
+    /// Path relative to the features root, e.g. `features/acme/paging.feature`.
     pub path: String,
     #[serde(default)]
     pub tags: Vec<String>,

@@ -718,7 +718,7 @@ mod tests {
         let expected = r#"target: http://127.0.0.1:[port]/open-banking
 result: FAILED (4 scenarios: 1 passed, 1 failed, 1 skipped, 1 waived)
 
-feature: features/open-finance/customers.feature (Personal identifications)
+feature: features/acme/customers.feature (Personal identifications)
   FAILED  Birth date is a real date
           step: Then the response matches the Customers v2 schema
           message: response does not match ResponsePersonalCustomersIdentification for CPF *********25
@@ -730,7 +730,7 @@ feature: features/open-finance/customers.feature (Personal identifications)
           evidence: GET http://127.0.0.1:[port]/open-banking/customers/v2/personal/identifications?page=1 -> 200
   PASSED  Identification conforms to the schema
 
-feature: features/open-finance/paging.feature (Paging)
+feature: features/acme/paging.feature (Paging)
   WAIVED  Business identification of an alphanumeric CNPJ
           waiver: provider ticket OFB-123: alphanumeric CNPJ rollout
   SKIPPED Last page has no next link

@@ -133,8 +133,8 @@ pub fn sample_report() -> RunReport {
     report.features = vec![
         FeatureReport {
             name: "Personal identifications".into(),
-            path: "features/open-finance/customers.feature".into(),
-            tags: vec!["@open-finance".into()],
+            path: "features/acme/customers.feature".into(),
+            tags: vec!["@acme".into()],
             scenarios: vec![
                 ScenarioReport {
                     name: "Identification conforms to the schema".into(),
@@ -189,7 +189,7 @@ pub fn sample_report() -> RunReport {
         },
         FeatureReport {
             name: "Paging".into(),
-            path: "features/open-finance/paging.feature".into(),
+            path: "features/acme/paging.feature".into(),
             tags: vec![],
             scenarios: vec![
                 ScenarioReport {

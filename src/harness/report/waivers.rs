@@ -8,7 +8,7 @@
 //! ```toml
 //! [[waiver]]
 //! scenario = "Business identification of an alphanumeric CNPJ"   # exact name, or a regex
-//! feature = "open-finance/*.feature"                              # optional: glob or substring
+//! feature = "acme/*.feature"                              # optional: glob or substring
 //! reason = "provider ticket OFB-123"                              # required
 //! expires = 2026-12-31                                            # optional, last valid day
 //! ```
@@ -330,8 +330,8 @@ fn validate(raw: RawWaiver, entry: usize, origin: &str) -> Result<Waiver, Waiver
 }
 
 /// `*` = any characters but `/`, `**` = any characters, `?` = one character but `/`. A glob
-/// without a leading `/` or `**` may match at any directory depth (`open-finance/*.feature`
-/// matches `features/open-finance/paging.feature`).
+/// without a leading `/` or `**` may match at any directory depth (`acme/*.feature`
+/// matches `features/acme/paging.feature`).
 fn glob_to_regex(glob: &str) -> Regex {
     let mut re = String::from("(?:^|/)");
     let mut chars = glob.trim_start_matches('/').chars().peekable();
@@ -402,7 +402,7 @@ mod tests {
             r#"
             [[waiver]]
             scenario = "(Birth date|Business) .*"
-            feature = "open-finance/*.feature"
+            feature = "acme/*.feature"
             reason = "known"
             [[waiver]]
             scenario = "Birth date is a real date"
@@ -530,9 +530,9 @@ mod tests {
 
     #[test]
     fn globs_respect_directories() {
-        let g = glob_to_regex("open-finance/*.feature");
-        assert!(g.is_match("features/open-finance/paging.feature"));
-        assert!(!g.is_match("features/open-finance/sub/paging.feature"));
+        let g = glob_to_regex("acme/*.feature");
+        assert!(g.is_match("features/acme/paging.feature"));
+        assert!(!g.is_match("features/acme/sub/paging.feature"));
         let g = glob_to_regex("features/**/paging.feature");
         assert!(g.is_match("features/paging.feature"));
         assert!(g.is_match("features/a/b/paging.feature"));

@@ -25,6 +25,8 @@ use crate::harness::client::Sent;
 
 use crate::harness::report::Finding;
 use crate::harness::world::{CheckWorld, RunContext, StepFail, StepResult};
+use super::kyc::Status;
+use super::rules::{Actor, rules};
 use crate::harness::receiver::{Delivery, Receiver};
 use crate::harness::steps::{Auth, split_list};
 use crate::sandbox::family::ScenarioSeed;
@@ -36,30 +38,6 @@ pub mod target;
 use target::bankly_target;
 use crate::datagen::{Persona, br, rng_for};
 use crate::spec::judge::{self, Check};
-
-/// The KYC statuses, in the order the state machine reaches them.
-pub const STATUSES: [&str; 6] = [
-    "PENDING_APPROVAL",
-    "IN_ANALYSIS",
-    "APPROVED",
-    "REPROVED",
-    "BLACKLISTED",
-    "CANCELED",
-];
-
-/// What `resultLevel=BASIC` may show; everything else of a registration is DETAILED only.
-pub const BASIC_FIELDS: &[&str] = &[
-    "documentNumber",
-    "document",
-    "registerName",
-    "socialName",
-    "birthDate",
-    "isPoliticallyExposedPerson",
-    "profile",
-    "status",
-    "createdAt",
-    "updatedAt",
-];
 
 /// Scopes asked for "every scope" when the loaded specs name none (a user's spec without
 /// `security`): the ones the Bankly customers API documents.
@@ -94,6 +72,15 @@ pub fn request_headers() -> Vec<(String, String)> {
         ("api-version".into(), API_VERSION.into()),
         ("x-correlation-id".into(), uuid::Uuid::new_v4().to_string()),
     ]
+}
+
+/// Who makes a move to `status`, by the KYC rules both faces read.
+fn via_of(status: Status) -> Via {
+    match rules().reached_by(status) {
+        Actor::Registration => Via::Registration,
+        Actor::Cancellation => Via::Cancel,
+        Actor::Analyst => Via::Control,
+    }
 }
 
 /// How a KYC move was made.
@@ -754,37 +741,62 @@ impl CheckWorld {
 
     /// Registers the scenario's customer and brings it to `status`, checked with GET.
     async fn reach(&mut self, status: &str) -> Result<(), Pre> {
-        if !STATUSES.contains(&status) {
+        let Some(target) = Status::parse(status) else {
+            let known: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
             self.fail(
-                format!("\"{status}\" is not a KYC status ({})", STATUSES.join(", ")),
+                format!("\"{status}\" is not a KYC status ({})", known.join(", ")),
                 None,
                 None,
                 Vec::new(),
             )?;
-        }
+            return Err(Pre::Fail);
+        };
+        // The way there, by the KYC rules: each hop made by whoever makes it.
+        let Some(path) = rules().path(Status::PendingApproval, target) else {
+            self.fail(
+                format!("the KYC rules give no way from PENDING_APPROVAL to {status}"),
+                None,
+                None,
+                Vec::new(),
+            )?;
+            return Err(Pre::Fail);
+        };
         let ctx = self.ctx()?;
         // Say so before creating anything on a target that cannot get there.
-        if status != "PENDING_APPROVAL" && ctx.target.control_url.is_none() {
+        if let Some(hop) = path.iter().find(|s| via_of(**s) == Via::Control)
+            && ctx.target.control_url.is_none()
+        {
+            let through = if *hop == target {
+                String::new()
+            } else {
+                format!(" (through {}, an analyst's decision)", hop.as_str())
+            };
             return Err(Pre::Skip(format!(
-                "bringing a registration to {status} needs the sandbox control API (POST /sandbox/bankly/customers/{{documentNumber}}/kyc), which this target does not have"
+                "bringing a registration to {status}{through} needs the sandbox control API (POST /sandbox/bankly/customers/{{documentNumber}}/kyc), which this target does not have"
             )));
         }
         self.put_registration(|_| {}, true).await?;
         self.expect_status("registering the scenario's customer", 202)?;
-        match status {
-            "PENDING_APPROVAL" => {}
-            "CANCELED" => {
-                self.control_move("APPROVED").await?;
-                self.expect_status("approving the customer through the control API", 200)?;
-                self.cancel_call().await?;
-                self.expect_status("canceling the approved customer", 202)?;
-            }
-            other => {
-                self.control_move(other).await?;
-                self.expect_status(
-                    &format!("moving the customer to {other} through the control API"),
-                    200,
-                )?;
+        for hop in path {
+            match via_of(hop) {
+                Via::Control => {
+                    self.control_move(hop.as_str()).await?;
+                    self.expect_status(
+                        &format!(
+                            "moving the customer to {} through the control API",
+                            hop.as_str()
+                        ),
+                        200,
+                    )?;
+                }
+                Via::Cancel => {
+                    self.cancel_call().await?;
+                    self.expect_status("canceling the customer", 202)?;
+                }
+                Via::Registration => {
+                    self.put_registration(|_| {}, true).await?;
+                    self.expect_status("registering the customer again", 202)?;
+                }
             }
         }
         let record = self.read_detailed().await?;
@@ -817,11 +829,7 @@ impl CheckWorld {
                 Vec::new(),
             )?;
         }
-        let via = match to {
-            "PENDING_APPROVAL" => Via::Registration,
-            "CANCELED" => Via::Cancel,
-            _ => Via::Control,
-        };
+        let via = Status::parse(to).map_or(Via::Control, via_of);
         let ctx = self.ctx()?;
         if via == Via::Control && ctx.target.control_url.is_none() {
             return Err(Pre::Skip(format!(
@@ -1295,6 +1303,19 @@ async fn status_becomes(w: &mut CheckWorld, seconds: u64, list: String) -> StepR
 
 #[then("the body holds the BASIC fields only")]
 async fn basic_only(w: &mut CheckWorld) -> StepResult {
+    let ctx = w.ctx()?;
+    // The BASIC level is what the loaded spec says it is (x-finsandbox-levels).
+    let basic: Vec<String> = ctx
+        .specs
+        .apis
+        .iter()
+        .filter(|s| s.family == NAME)
+        .find_map(|s| s.operation("getCustomer"))
+        .map(|op| super::customers::level_fields(op, "BASIC"))
+        .unwrap_or_default();
+    if basic.is_empty() {
+        return w.skip("the loaded spec does not say which fields resultLevel=BASIC shows");
+    }
     let body = w.last()?.json.clone().unwrap_or(Value::Null);
     let Some(obj) = body.as_object() else {
         return w.fail("the body is not a JSON object", None, None, Vec::new());
@@ -1302,7 +1323,7 @@ async fn basic_only(w: &mut CheckWorld) -> StepResult {
     let extra: Vec<&str> = obj
         .keys()
         .map(String::as_str)
-        .filter(|k| !BASIC_FIELDS.contains(k))
+        .filter(|k| !basic.iter().any(|b| b == k))
         .collect();
     if extra.is_empty() {
         return Ok(());
@@ -1314,7 +1335,7 @@ async fn basic_only(w: &mut CheckWorld) -> StepResult {
     let extra = extra.join(", ");
     w.fail(
         message,
-        Some(BASIC_FIELDS.join(", ")),
+        Some(basic.join(", ")),
         Some(extra),
         Vec::new(),
     )

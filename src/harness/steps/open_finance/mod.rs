@@ -18,6 +18,7 @@ use crate::harness::report::Exchange;
 use crate::harness::steps::{Auth, split_list};
 use crate::harness::world::{CheckWorld, StepFail, StepResult};
 use crate::sandbox::family::ScenarioSeed;
+use super::rules::Kind;
 use target::{configured_token, of_target, token_url};
 
 use super::NAME;
@@ -75,10 +76,6 @@ impl CheckWorld {
     }
 }
 
-pub const PF_IDENT: &str = "CUSTOMERS_PERSONAL_IDENTIFICATIONS_READ";
-pub const PF_ADDITIONAL: &str = "CUSTOMERS_PERSONAL_ADITTIONALINFO_READ";
-pub const PJ_IDENT: &str = "CUSTOMERS_BUSINESS_IDENTIFICATIONS_READ";
-pub const PJ_ADDITIONAL: &str = "CUSTOMERS_BUSINESS_ADITTIONALINFO_READ";
 /// A customer of the embedded fixtures with 60 identification records.
 const DEFAULT_PAGING_CPF: &str = "13579246828";
 
@@ -371,12 +368,23 @@ impl CheckWorld {
         if ctx.target.control_url.is_none() {
             return Err(Precondition::Skip(String::new()));
         }
-        let (ident, additional) = if kind == "business" {
-            (PJ_IDENT, PJ_ADDITIONAL)
+        // The consent's permissions come from the permission groups both faces read: all of the
+        // kind's served groups, or one of them.
+        let rules = super::rules::rules();
+        let group_kind = if kind == "business" {
+            Kind::Business
         } else {
-            (PF_IDENT, PF_ADDITIONAL)
+            Kind::Personal
         };
-        let all = [ident, additional, "RESOURCES_READ"];
+        let all = rules.all_of_kind(group_kind);
+        let group = |part: &str| -> Vec<&str> {
+            rules
+                .groups()
+                .iter()
+                .find(|g| g.kind == group_kind && g.served && g.name.ends_with(part))
+                .map(|g| g.permissions.iter().map(String::as_str).collect())
+                .unwrap_or_default()
+        };
         let (cpf, cnpj) = self.documents();
         let subject = if kind == "business" { cnpj } else { cpf };
         let token = match state {
@@ -433,16 +441,11 @@ impl CheckWorld {
                 t
             }
             "only-identifications" => {
-                self.authorised_token(kind, &[ident, "RESOURCES_READ"], Some("APPROVED"), None)
+                self.authorised_token(kind, &group("identifications"), Some("APPROVED"), None)
                     .await?
             }
             "only-additional-info" => {
-                self.authorised_token(
-                    kind,
-                    &[additional, "RESOURCES_READ"],
-                    Some("APPROVED"),
-                    None,
-                )
+                self.authorised_token(kind, &group("additional-info"), Some("APPROVED"), None)
                 .await?
             }
             "paging" => {
@@ -454,7 +457,7 @@ impl CheckWorld {
                 self.ensure_client_token().await?;
                 let body = json!({"data": {
                     "loggedUser": {"document": {"identification": paging, "rel": "CPF"}},
-                    "permissions": [PF_IDENT, "RESOURCES_READ"]}});
+                    "permissions": group("identifications")}});
                 let client = self.of().client_token.clone();
                 self.request(
                     "POST",

@@ -255,9 +255,10 @@ fn magic_documents(b: &super::Bankly) -> HttpResponse {
 }
 
 fn reasons() -> HttpResponse {
-    let list: Vec<Value> = kyc::REASONS
+    let list: Vec<Value> = super::rules::rules()
+        .reasons
         .iter()
-        .map(|(code, description)| json!({"code": code, "description": description}))
+        .map(|r| json!({"code": r.code, "description": r.description}))
         .collect();
     ok(json!({"reasons": list}))
 }

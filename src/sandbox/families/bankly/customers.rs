@@ -155,7 +155,13 @@ pub fn register(
 }
 
 /// `GET /bankly/customers/{documentNumber}`.
-pub fn get(b: &super::Bankly, app: &App, req: &Req, document: &str) -> Result<HttpResponse, ApiError> {
+pub fn get(
+    b: &super::Bankly,
+    app: &App,
+    op: &Operation,
+    req: &Req,
+    document: &str,
+) -> Result<HttpResponse, ApiError> {
     let detailed = req.query_param("resultLevel") == Some("DETAILED");
     let now = app.clock.now();
     let bankly = b;
@@ -175,7 +181,12 @@ pub fn get(b: &super::Bankly, app: &App, req: &Req, document: &str) -> Result<Ht
     }
     let state = bankly.state.read().map_err(|_| ApiError::internal())?;
     let record = state.get(document).ok_or_else(ApiError::not_found)?;
-    let body = customer_body(record, detailed);
+    let full = customer_body(record, true);
+    let body = if detailed {
+        full
+    } else {
+        project(full, &level_fields(op, "BASIC"))
+    };
     let cache = if record.status.analysing() {
         CACHE_RUNNING
     } else {
@@ -195,6 +206,36 @@ fn birth_datetime(date: &str) -> String {
 }
 
 /// The GET body, field order as the vendor's examples show it.
+/// The fields a `resultLevel` shows, as the spec's `x-finsandbox-levels` on the answer's schema
+/// lists them (empty: every field).
+pub fn level_fields(op: &Operation, level: &str) -> Vec<String> {
+    op.declared_response(200)
+        .and_then(|r| r.schema())
+        .and_then(|s| s.get("x-finsandbox-levels"))
+        .and_then(|l| l.get(level))
+        .and_then(Value::as_array)
+        .map(|fields| {
+            fields
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Keeps the fields of a level (every field when the level lists none).
+fn project(body: Value, fields: &[String]) -> Value {
+    match body {
+        Value::Object(map) if !fields.is_empty() => Value::Object(
+            map.into_iter()
+                .filter(|(k, _)| fields.iter().any(|f| f == k))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 pub fn customer_body(record: &Record, detailed: bool) -> Value {
     let data = &record.data;
     let text = |k: &str| data.get(k).and_then(Value::as_str).unwrap_or_default();

@@ -16,6 +16,8 @@ use chrono::{DateTime, Duration, Utc};
 use indexmap::IndexMap;
 use rand::RngExt;
 use serde::Deserialize;
+
+use super::rules::rules;
 use serde_json::{Map, Value};
 
 use crate::datagen::{br, rng_for};
@@ -66,98 +68,27 @@ impl Status {
         matches!(self, Status::PendingApproval | Status::InAnalysis)
     }
 
-    /// The state machine. REPROVED -> PENDING_APPROVAL is a new registration; BLACKLISTED and
-    /// CANCELED lead nowhere.
+    /// The state machine (the `kyc` rules of `fixtures/bankly.yaml`).
     pub fn can_move_to(self, to: Status) -> bool {
-        use Status::*;
-        matches!(
-            (self, to),
-            (
-                PendingApproval,
-                Approved | InAnalysis | Reproved | Blacklisted
-            ) | (InAnalysis, Approved | Reproved)
-                | (Reproved, PendingApproval)
-                | (Approved, Canceled)
-        )
+        rules().allows(self, to)
     }
 
     /// Where this status may go, for error messages.
     pub fn successors(self) -> Vec<&'static str> {
-        Status::ALL
-            .into_iter()
-            .filter(|to| self.can_move_to(*to))
-            .map(Status::as_str)
-            .collect()
+        rules().next(self).iter().map(|s| s.as_str()).collect()
     }
 
     /// The webhook event announcing that a registration reached this status.
     pub fn event_name(self) -> &'static str {
-        match self {
-            Status::PendingApproval => "CUSTOMER_WAS_RECEIVED",
-            Status::InAnalysis => "CUSTOMER_IN_ANALYSIS",
-            Status::Approved => "CUSTOMER_WAS_APPROVED",
-            Status::Reproved => "CUSTOMER_WAS_REPROVED",
-            Status::Blacklisted => "CUSTOMER_WAS_BLOCKED",
-            Status::Canceled => "CUSTOMER_WAS_CANCELED",
-        }
+        rules().event(self)
     }
 }
 
 /// Event of a data change that is not a transition.
 pub const UPDATED_EVENT: &str = "CUSTOMER_WAS_UPDATED";
 
-/// Our reproval reasons: Bankly does not publish its codes, so these are finsandbox's (also listed in
-/// the spec's `Reason` schema and the README).
-pub const REASONS: &[(&str, &str)] = &[
-    (
-        "DOCUMENT_MISMATCH",
-        "the registered data differ from the identity document",
-    ),
-    (
-        "SELFIE_NOT_MATCHED",
-        "the selfie does not match the document photo",
-    ),
-    (
-        "DOCUMENT_IMAGE_UNREADABLE",
-        "the document images could not be read",
-    ),
-    (
-        "NAME_MISMATCH",
-        "registerName differs from the name the Receita Federal has",
-    ),
-    (
-        "MOTHER_NAME_MISMATCH",
-        "motherName differs from the Receita Federal's record",
-    ),
-    (
-        "BIRTH_DATE_MISMATCH",
-        "birthDate differs from the Receita Federal's record",
-    ),
-    (
-        "CPF_IRREGULAR",
-        "the CPF is suspended or cancelled at the Receita Federal",
-    ),
-    ("UNDERAGE", "the holder is under 18"),
-    ("DECEASED_HOLDER", "the CPF belongs to a deceased person"),
-    ("FRAUD_SUSPECTED", "the analysis found signs of fraud"),
-    (
-        "NOT_RETRY",
-        "blacklisted: this CPF must not be registered again",
-    ),
-];
-
-/// What the deterministic outcome draws from: data problems a corrected registration can fix.
-const RETRYABLE_REASONS: &[&str] = &[
-    "DOCUMENT_MISMATCH",
-    "SELFIE_NOT_MATCHED",
-    "DOCUMENT_IMAGE_UNREADABLE",
-    "NAME_MISMATCH",
-    "MOTHER_NAME_MISMATCH",
-    "BIRTH_DATE_MISMATCH",
-];
-
 pub fn is_reason(code: &str) -> bool {
-    REASONS.iter().any(|(c, _)| *c == code)
+    rules().is_reason(code)
 }
 
 /// The reasons a transition to `status` carries, checked: REPROVED needs at least one (NOT_RETRY is
@@ -166,7 +97,7 @@ pub fn reasons_for(status: Status, given: &[String]) -> Result<Vec<String>, Stri
     let mut out: Vec<String> = Vec::new();
     for r in given {
         if !is_reason(r) {
-            let known: Vec<&str> = REASONS.iter().map(|(c, _)| *c).collect();
+            let known: Vec<&str> = rules().reasons.iter().map(|r| r.code.as_str()).collect();
             return Err(format!(
                 "unknown reason \"{r}\"; known reasons: {}",
                 known.join(", ")
@@ -214,6 +145,9 @@ pub struct Step {
 struct FixtureFile {
     #[serde(default)]
     customers: Vec<MagicDocument>,
+    /// The KYC rules ([`super::rules`]), read from the embedded file only.
+    #[serde(default, rename = "kyc")]
+    _kyc: serde::de::IgnoredAny,
 }
 
 /// One entry of `fixtures/bankly.yaml`.
@@ -341,7 +275,8 @@ pub fn plan(
     };
     let mut rng = rng_for(seed, document, &purpose);
     let roll = rng.random_range(0..100u32);
-    let mut reason = || RETRYABLE_REASONS[rng.random_range(0..RETRYABLE_REASONS.len())];
+    let retryable = rules().retryable();
+    let mut reason = || retryable[rng.random_range(0..retryable.len())];
     match roll {
         0..80 => vec![step(Status::Approved, &[])],
         80..88 => vec![step(Status::InAnalysis, &[]), step(Status::Approved, &[])],

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod control;
 pub mod customers;
 pub mod kyc;
+pub mod rules;
 pub mod validate;
 pub mod webhooks;
 
@@ -182,7 +183,7 @@ type Op = fn(&Bankly, &Call<'_>) -> Reply;
 const OPERATIONS: &[(&str, Op)] = &[
     ("banklyToken", |b, call| Ok(auth::token(b, call.app, call.spec, call.op, call.req))),
     ("getCustomer", |b, call| {
-        with_document(call, |doc| customers::get(b, call.app, call.req, doc))
+        with_document(call, |doc| customers::get(b, call.app, call.op, call.req, doc))
     }),
     ("registerCustomer", |b, call| {
         with_document(call, |doc| customers::register(b, call.app, call.op, call.req, doc))

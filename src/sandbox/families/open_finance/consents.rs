@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::auth;
 use super::state::{Consent, ConsentStatus, Grant, MAX_CONSENTS};
+use super::rules::{Kind, rules};
 use super::{OpenFinance, error, generic_code, printable};
 use crate::datagen::br;
 use crate::sandbox::App;
@@ -21,83 +22,6 @@ use crate::sandbox::family::{Call, Problem, ProblemKind, Reply};
 use crate::sandbox::http::{self, HttpResponse, Req};
 use crate::spec::{ApiSpec, Operation};
 
-const PF: &[&str] = &[
-    "CUSTOMERS_PERSONAL_IDENTIFICATIONS_READ",
-    "CUSTOMERS_PERSONAL_ADITTIONALINFO_READ",
-];
-const PJ: &[&str] = &[
-    "CUSTOMERS_BUSINESS_IDENTIFICATIONS_READ",
-    "CUSTOMERS_BUSINESS_ADITTIONALINFO_READ",
-];
-
-/// The permission groups of Consents 3.3.1: a request must be a union of whole groups.
-const GROUPS: &[&[&str]] = &[
-    &["CUSTOMERS_PERSONAL_IDENTIFICATIONS_READ", "RESOURCES_READ"],
-    &["CUSTOMERS_PERSONAL_ADITTIONALINFO_READ", "RESOURCES_READ"],
-    &["CUSTOMERS_BUSINESS_IDENTIFICATIONS_READ", "RESOURCES_READ"],
-    &["CUSTOMERS_BUSINESS_ADITTIONALINFO_READ", "RESOURCES_READ"],
-    &["ACCOUNTS_READ", "ACCOUNTS_BALANCES_READ", "RESOURCES_READ"],
-    &[
-        "ACCOUNTS_READ",
-        "ACCOUNTS_OVERDRAFT_LIMITS_READ",
-        "RESOURCES_READ",
-    ],
-    &[
-        "ACCOUNTS_READ",
-        "ACCOUNTS_TRANSACTIONS_READ",
-        "RESOURCES_READ",
-    ],
-    &[
-        "CREDIT_CARDS_ACCOUNTS_READ",
-        "CREDIT_CARDS_ACCOUNTS_LIMITS_READ",
-        "RESOURCES_READ",
-    ],
-    &[
-        "CREDIT_CARDS_ACCOUNTS_READ",
-        "CREDIT_CARDS_ACCOUNTS_TRANSACTIONS_READ",
-        "RESOURCES_READ",
-    ],
-    &[
-        "CREDIT_CARDS_ACCOUNTS_READ",
-        "CREDIT_CARDS_ACCOUNTS_BILLS_READ",
-        "CREDIT_CARDS_ACCOUNTS_BILLS_TRANSACTIONS_READ",
-        "RESOURCES_READ",
-    ],
-    &[
-        "LOANS_READ",
-        "LOANS_WARRANTIES_READ",
-        "LOANS_SCHEDULED_INSTALMENTS_READ",
-        "LOANS_PAYMENTS_READ",
-        "FINANCINGS_READ",
-        "FINANCINGS_WARRANTIES_READ",
-        "FINANCINGS_SCHEDULED_INSTALMENTS_READ",
-        "FINANCINGS_PAYMENTS_READ",
-        "UNARRANGED_ACCOUNTS_OVERDRAFT_READ",
-        "UNARRANGED_ACCOUNTS_OVERDRAFT_WARRANTIES_READ",
-        "UNARRANGED_ACCOUNTS_OVERDRAFT_SCHEDULED_INSTALMENTS_READ",
-        "UNARRANGED_ACCOUNTS_OVERDRAFT_PAYMENTS_READ",
-        "INVOICE_FINANCINGS_READ",
-        "INVOICE_FINANCINGS_WARRANTIES_READ",
-        "INVOICE_FINANCINGS_SCHEDULED_INSTALMENTS_READ",
-        "INVOICE_FINANCINGS_PAYMENTS_READ",
-        "RESOURCES_READ",
-    ],
-    &[
-        "BANK_FIXED_INCOMES_READ",
-        "CREDIT_FIXED_INCOMES_READ",
-        "FUNDS_READ",
-        "VARIABLE_INCOMES_READ",
-        "TREASURE_TITLES_READ",
-        "RESOURCES_READ",
-    ],
-    &["EXCHANGES_READ", "RESOURCES_READ"],
-];
-
-/// What this sandbox serves: the customer data permissions. Others are removed from a new consent,
-/// as Consents 3.3.1 tells institutions to do with products they do not offer.
-fn supported(permission: &str) -> bool {
-    permission.starts_with("CUSTOMERS_") || permission == "RESOURCES_READ"
-}
 
 /// The security stage of the Consents API: a client_credentials token with scope `consents`
 /// (401 without a usable token, 403 with another kind). The principal is the client id.
@@ -221,8 +145,10 @@ fn create_consent(
             permissions.push(p.to_string());
         }
     }
+    let rules = rules();
+    let (pf, pj) = (rules.of_kind(Kind::Personal), rules.of_kind(Kind::Business));
     let has = |set: &[&str]| permissions.iter().any(|p| set.contains(&p.as_str()));
-    if has(PF) && has(PJ) {
+    if has(&pf) && has(&pj) {
         return unprocessable(
             app,
             op,
@@ -231,7 +157,7 @@ fn create_consent(
             "personal (CUSTOMERS_PERSONAL_*) and business (CUSTOMERS_BUSINESS_*) customer permissions cannot be requested in one consent",
         );
     }
-    if has(PJ) && business.is_none() {
+    if has(&pj) && business.is_none() {
         return unprocessable(
             app,
             op,
@@ -240,7 +166,7 @@ fn create_consent(
             "business customer permissions need data.businessEntity with the company's CNPJ",
         );
     }
-    if has(PF) && business.is_some() {
+    if has(&pf) && business.is_some() {
         return unprocessable(
             app,
             op,
@@ -250,14 +176,15 @@ fn create_consent(
         );
     }
     if let Some(orphan) = permissions.iter().find(|p| {
-        !GROUPS.iter().any(|g| {
-            g.contains(&p.as_str()) && g.iter().all(|m| permissions.iter().any(|q| q == m))
+        !rules.groups().iter().any(|g| {
+            g.permissions.contains(p) && g.permissions.iter().all(|m| permissions.contains(m))
         })
     }) {
-        let group = GROUPS
+        let group = rules
+            .groups()
             .iter()
-            .find(|g| g.contains(&orphan.as_str()))
-            .map(|g| g.join(", "))
+            .find(|g| g.permissions.contains(orphan))
+            .map(|g| g.permissions.join(", "))
             .unwrap_or_default();
         return unprocessable(
             app,
@@ -296,7 +223,7 @@ fn create_consent(
             }
         },
     };
-    permissions.retain(|p| supported(p));
+    permissions.retain(|p| rules.served(p));
     if !permissions.iter().any(|p| p != "RESOURCES_READ") {
         return unprocessable(
             app,
@@ -589,7 +516,10 @@ mod tests {
             .unwrap();
         for v in values {
             let p = v.as_str().unwrap();
-            assert!(GROUPS.iter().any(|g| g.contains(&p)), "{p} is in no group");
+            assert!(
+                rules().groups().iter().any(|g| g.permissions.iter().any(|q| q == p)),
+                "{p} is in no group"
+            );
         }
     }
 }

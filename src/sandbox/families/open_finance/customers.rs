@@ -82,38 +82,27 @@ fn is_business(op: &Operation) -> bool {
 }
 
 fn forbidden(of: &OpenFinance, app: &App, op: &Operation, which: Forbidden) -> HttpResponse {
-    // (code of the "Informações Gerais" table, code of the STATUS_RESOURCE_* family, title, detail)
-    let (status_code, resource_code, title, detail) = match which {
-        Forbidden::Pending => (
-            "STATUS_PENDING_AUTHORISATION",
-            "STATUS_RESOURCE_PENDING_AUTHORISATION",
-            "Aguardando autorização de múltiplas alçadas",
-            "the consent is authorised but still waits for the other approvers (múltipla alçada)",
-        ),
-        Forbidden::Blocked => (
-            "STATUS_TEMPORARY_UNAVAILABLE",
-            "STATUS_RESOURCE_TEMPORARILY_UNAVAILABLE",
-            "Recurso temporariamente indisponível",
-            "the customer's data is temporarily blocked at this institution",
-        ),
-        Forbidden::Closed => (
-            "STATUS_UNAVAILABLE",
-            "STATUS_RESOURCE_UNAVAILABLE",
-            "Recurso indisponível",
-            "the customer ended the relationship with this institution",
-        ),
-        Forbidden::ApprovalRejected => (
-            "STATUS_UNAVAILABLE",
-            "STATUS_RESOURCE_UNAVAILABLE",
-            "Recurso indisponível",
-            "the other approvers (múltipla alçada) refused the consent",
-        ),
+    let reason = match which {
+        Forbidden::Pending => "pending-multiple-approval",
+        Forbidden::Blocked => "customer-blocked",
+        Forbidden::Closed => "relationship-closed",
+        Forbidden::ApprovalRejected => "multiple-approval-rejected",
+    };
+    let Some(row) = super::rules::rules().forbidden(reason) else {
+        return error(
+            app,
+            Some(op),
+            StatusCode::FORBIDDEN,
+            "PROIBIDO",
+            "Acesso negado",
+            reason,
+        );
     };
     let code = match of.args.forbidden_codes {
-        ForbiddenCodes::Status => status_code,
-        ForbiddenCodes::Resource => resource_code,
+        ForbiddenCodes::Status => &row.status,
+        ForbiddenCodes::Resource => &row.resource,
     };
-    error(app, Some(op), StatusCode::FORBIDDEN, code, title, detail)
+    error(app, Some(op), StatusCode::FORBIDDEN, code, &row.title, &row.detail)
 }
 
 /// What the checks of a data request need of the consent, copied out under the state lock: the

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod consents;
 pub mod control;
 pub mod customers;
+pub mod rules;
 pub mod state;
 
 /// The family's harness steps and its part of the World (its folder under `src/harness/steps/`).
