@@ -2,9 +2,14 @@
 //! repeated by the seed, undeclared statuses refused, resets and cut bodies as a client sees
 //! them, delays, the header switch, the file of rules, and every injected error body judged
 //! against its family's spec (and the official Open Finance documents when they are beside the
-//! repository).
+//! repository). Also: a family added from outside (the example family) renders its own error for
+//! an injected status, and `serve --faults --fault-header` as a user runs it.
+
+// The example family's handlers answer their refusal as the error of a `Reply` (see src/lib.rs).
+#![allow(clippy::result_large_err)]
 
 mod common;
+mod example_family;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -901,4 +906,229 @@ async fn the_log_pages_and_filters_and_control_routes_are_never_faulted() {
         .unwrap();
     assert_eq!(r.status(), 404);
     env.stop().await;
+}
+
+#[tokio::test]
+async fn a_family_added_from_outside_renders_its_own_error_for_an_injected_status() {
+    // The fault code knows no family: the example family, added by one line, gets its injected
+    // statuses in its own shape through its renderer, and only those its document declares.
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/example_family/widgets.yaml");
+    let env = start_with(SandboxConfig {
+        specs: finsandbox::spec::SpecSelection {
+            files: vec![spec],
+            ..Default::default()
+        },
+        plugins: finsandbox::sandbox::families::Plugins::registry().with(&example_family::PLUGIN),
+        self_check: true,
+        ..config()
+    })
+    .await;
+    let (status, body) = control(
+        &env,
+        Method::POST,
+        "/sandbox/faults",
+        Some(json!({"match": {"family": "widgets", "operationId": "getOrder"}, "fault": {"status": 500}})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("400, 404, 406, 431"),
+        "{body}"
+    );
+    add_rule(
+        &env,
+        json!({"match": {"family": "widgets", "operationId": "shipOrder"}, "fault": {"status": 409}}),
+    )
+    .await;
+    let op = env
+        .sandbox
+        .app
+        .specs
+        .apis
+        .iter()
+        .find_map(|s| s.operation("shipOrder").cloned())
+        .expect("shipOrder served");
+    let r = env
+        .http
+        .post(env.url(&format!("/widgets/orders/{}/ship", uuid::Uuid::nil())))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let body = r.bytes().await.unwrap();
+    assert_eq!(status, 409, "{}", String::from_utf8_lossy(&body));
+    let findings = judge::judge_response(&op, status, &headers, &body);
+    assert!(findings.is_empty(), "{findings:?}");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"]["code"], "REFUSED", "{body}");
+    // A refused rule takes no id: this is the first rule.
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("f1"),
+        "{body}"
+    );
+    env.stop().await;
+}
+
+/// `finsandbox serve` as a user runs it, with its log at debug for the sandbox's own lines.
+struct Served {
+    child: std::process::Child,
+    addr: String,
+    log: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> Served {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_finsandbox"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .env("FINSANDBOX_LOG", "info,finsandbox=debug")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("finsandbox serve starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("serve logs where it listens")
+            .expect("log line");
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+        }
+    };
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = log.clone();
+    // Keep draining the log so the child never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            kept.lock().unwrap().push(line);
+        }
+    });
+    Served { child, addr, log }
+}
+
+#[tokio::test]
+async fn serve_takes_a_fault_file_and_the_header_switch_and_logs_each_injection() {
+    let dir = std::env::temp_dir().join(format!("finsandbox-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("faults.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "# a gateway that is overloaded once\n- match: {{path: {IDENT_V2}}}\n  fault: {{status: 529, retryAfter: 3}}\n  times: 1\n"
+        ),
+    )
+    .unwrap();
+    let served = serve(&["--faults", file.to_str().unwrap(), "--fault-header"]);
+    let http = common::http_client();
+    let url = |p: &str| format!("http://{}{p}", served.addr);
+    let r = http
+        .get(url(IDENT_V2))
+        .header("x-fapi-interaction-id", iid())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers()["retry-after"].to_str().unwrap()
+        ),
+        (529, "3")
+    );
+    let r = http
+        .get(url(IDENT_V2))
+        .header("x-fapi-interaction-id", iid())
+        .header("x-finsandbox-fault", "504")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 504);
+    let r = http
+        .get(url(IDENT_V2))
+        .header("x-fapi-interaction-id", iid())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "the file's rule was spent and no header was sent"
+    );
+    let log: Value = http
+        .get(url("/sandbox/faults/log"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["count"], 2, "{log}");
+    // The server log has a debug line for each injection, naming the rule.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let lines = loop {
+        let lines: Vec<String> = served
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains("fault injected"))
+            .cloned()
+            .collect();
+        if lines.len() >= 2 || Instant::now() > deadline {
+            break lines;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].contains("DEBUG") && lines[0].contains("rule=f1"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("rule=header") && lines[1].contains("504"),
+        "{}",
+        lines[1]
+    );
+    drop(served);
+
+    // A file the served operations cannot honour stops the start, naming the rule.
+    std::fs::write(&file, "- fault: {status: 529}\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_finsandbox"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--faults",
+            file.to_str().unwrap(),
+        ])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("serve runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("fault rule 1") && text.contains("529"),
+        "{text}"
+    );
 }
