@@ -392,8 +392,13 @@ async fn times_limits_the_hits_and_the_list_counts_them() {
     assert_eq!(list["faults"][0]["id"], id.as_str());
     assert_eq!(list["faultHeader"], false);
 
-    let (status, _) = control(&env, Method::DELETE, &format!("/sandbox/faults/{id}"), None).await;
+    let (status, deleted) =
+        control(&env, Method::DELETE, &format!("/sandbox/faults/{id}"), None).await;
     assert_eq!(status, 200);
+    assert_eq!(
+        deleted["rule"]["hits"], 2,
+        "the final counts come back: {deleted}"
+    );
     let (status, _) = control(&env, Method::DELETE, &format!("/sandbox/faults/{id}"), None).await;
     assert_eq!(status, 404);
     add_rule(&env, json!({"fault": {"delayMs": 1}})).await;

@@ -34,13 +34,12 @@ pub fn handle(app: &App, req: &Req, rest: &[&str]) -> HttpResponse {
             Some(rule) => control::ok(rule),
             None => unknown(id),
         },
-        (&Method::DELETE, [id]) => {
-            if app.faults.remove(id) {
-                control::ok(json!({"deleted": id}))
-            } else {
-                unknown(id)
-            }
-        }
+        // The removed rule comes back with its final counts: a test that deletes its rule
+        // learns in the same call whether it fired.
+        (&Method::DELETE, [id]) => match app.faults.remove(id) {
+            Some(rule) => control::ok(json!({"deleted": id, "rule": rule})),
+            None => unknown(id),
+        },
         (_, [_]) => not_allowed(req, "GET, DELETE"),
         _ => control::error(
             StatusCode::NOT_FOUND,

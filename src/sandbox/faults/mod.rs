@@ -819,15 +819,13 @@ impl Faults {
             .map(Rule::view)
     }
 
-    /// Removes a rule; whether it existed.
-    pub fn remove(&self, id: &str) -> bool {
-        let Ok(mut rules) = self.rules.lock() else {
-            return false;
-        };
-        let before = rules.list.len();
-        rules.list.retain(|r| r.id != id);
+    /// Removes a rule; its last view (its final counts), if it existed.
+    pub fn remove(&self, id: &str) -> Option<Value> {
+        let mut rules = self.rules.lock().ok()?;
+        let at = rules.list.iter().position(|r| r.id == id)?;
+        let rule = rules.list.remove(at);
         self.refresh(&rules);
-        rules.list.len() != before
+        Some(rule.view())
     }
 
     /// Removes every rule; how many there were.
