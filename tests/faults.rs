@@ -773,6 +773,14 @@ async fn the_fault_header_works_only_when_switched_on() {
         ),
         (429, "7")
     );
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("x-finsandbox-fault header"),
+        "the answer says what injected it: {body}"
+    );
     let started = Instant::now();
     let r = send("delay=200", IDENT_V2.into()).await.unwrap();
     assert_eq!(r.status(), 401);

@@ -40,6 +40,9 @@ use glob::Glob;
 /// The per-request header of `serve --fault-header`.
 pub const HEADER: HeaderName = HeaderName::from_static("x-finsandbox-fault");
 
+/// The `rule` of the log entries the header asked for.
+pub const HEADER_RULE: &str = "header";
+
 /// Rules at once: each request a rule could match walks the list.
 pub const MAX_RULES: usize = 1000;
 
@@ -288,6 +291,8 @@ pub enum Wire {
 pub struct InjectedBy {
     /// The rule's id, or `header`.
     pub rule: String,
+    /// The request's `x-finsandbox-fault` header asked for it.
+    pub header: bool,
 }
 
 /// The fault a request gets.
@@ -314,13 +319,14 @@ impl Injection {
             ProblemKind::Injected,
             status,
             format!(
-                "{} {reason}: injected by the sandbox's fault rule {}",
+                "{} {reason}: injected by the sandbox's {}",
                 status.as_u16(),
-                self.rule
+                self.source()
             ),
         )
         .payload(InjectedBy {
             rule: self.rule.clone(),
+            header: self.by_header(),
         });
         let required = declared(op, status.as_u16()).is_some_and(|r| {
             r.headers
@@ -333,6 +339,20 @@ impl Injection {
             None => {}
         }
         Some(problem)
+    }
+
+    /// Whether the request's own `x-finsandbox-fault` header asked for it (no rule).
+    pub fn by_header(&self) -> bool {
+        self.rule == HEADER_RULE
+    }
+
+    /// What asked for the fault, for messages: `fault rule f3`, or the header.
+    fn source(&self) -> String {
+        if self.by_header() {
+            format!("{HEADER} header")
+        } else {
+            format!("fault rule {}", self.rule)
+        }
     }
 
     fn describe(&self) -> Value {
@@ -877,7 +897,7 @@ impl Faults {
                 .field(HEADER.as_str())
             })?;
             let injection = Injection {
-                rule: "header".into(),
+                rule: HEADER_RULE.into(),
                 status: fault.status.and_then(|s| StatusCode::from_u16(s).ok()),
                 retry_after: fault.retry_after,
                 delay: fault.delay_ms.map(|d| delay_of(d, 0, 0)),

@@ -555,13 +555,19 @@ impl ApiError {
                 status,
                 code_for(status),
                 "",
-                format!(
-                    "Erro {} simulado pelo sandbox (regra de falhas {}).",
-                    status.as_u16(),
-                    problem
-                        .payload_of::<crate::sandbox::faults::InjectedBy>()
-                        .map_or("?", |i| i.rule.as_str())
-                ),
+                match problem.payload_of::<crate::sandbox::faults::InjectedBy>() {
+                    Some(by) if by.header => format!(
+                        "Erro {} simulado pelo sandbox (cabeçalho {}).",
+                        status.as_u16(),
+                        crate::sandbox::faults::HEADER
+                    ),
+                    Some(by) => format!(
+                        "Erro {} simulado pelo sandbox (regra de falhas {}).",
+                        status.as_u16(),
+                        by.rule
+                    ),
+                    None => format!("Erro {} simulado pelo sandbox.", status.as_u16()),
+                },
             ),
             ProblemKind::InvalidBody => {
                 let mut errors = validate::FieldErrors::default();
