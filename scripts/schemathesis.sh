@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Schemathesis, a property-based API fuzzer no one here wrote, against a default sandbox: every
 # operation of Customers v2 (personal and business, each with the token of an authorised consent),
-# Consents v3 (`/consents` and `/consents/{consentId}`, client-credentials token) and Bankly
-# (full-scope token; the sandbox runs with its rate limit off so the fuzzer is not throttled).
+# Consents v3 (`/consents` and `/consents/{consentId}`, client-credentials token), Bankly
+# (full-scope token; the sandbox runs with its rate limit off so the fuzzer is not throttled) and Zarv
+# ID (a fixture user's token; requests without `callback`, see below).
 #
 # Usage: scripts/schemathesis.sh            (CI runs it from .ci/run)
 #
@@ -44,6 +45,19 @@ trap cleanup EXIT
 customers_v2=${CUSTOMERS_V2_SPEC:-$work/specs/open-finance/customers-v2.yaml}
 consents_v3=${CONSENTS_V3_SPEC:-$work/specs/open-finance/consents-v3.yaml}
 bankly=$work/specs/bankly/customers.yaml
+# Zarv's requests may name a callback URL, and the sandbox delivers to it: fuzzed, that is any host at
+# all, while this run talks to loopback only. The copy fuzzed leaves `callback` out of the request
+# schemas (tests/zarv_callbacks.rs covers callbacks against a loopback receiver).
+zarv=$work/zarv-id-without-callbacks.yaml
+"$venv/bin/python" - "$work/specs/zarv/zarv-id.yaml" "$zarv" <<'PY'
+import sys, yaml
+with open(sys.argv[1], encoding="utf-8") as f:
+    doc = yaml.safe_load(f)
+for name in ("VerificationRequest", "BatchRequest"):
+    doc["components"]["schemas"][name]["properties"].pop("callback", None)
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    yaml.safe_dump(doc, f, allow_unicode=True, sort_keys=False)
+PY
 
 "$bin" serve --addr 127.0.0.1:0 --bankly-rate-limit off 2>"$work/serve.log" &
 server=$!
@@ -69,6 +83,12 @@ def post(path, data, headers=None, form=True):
     h.update(headers or {})
     with urllib.request.urlopen(urllib.request.Request(base + path, data=body, headers=h, method="POST")) as r:
         return json.load(r)
+if kind == "zarv":
+    with urllib.request.urlopen(base + "/sandbox/zarv/users") as r:
+        user = json.load(r)["users"][0]
+    print(post("/zarv/api/v1/authentication", {"username": user["email"], "password": user["password"]},
+               form=False)["accessToken"])
+    sys.exit()
 if kind == "bankly":
     print(post("/bankly/oauth2/token", {"grant_type": "client_credentials", "client_id": "schemathesis",
         "scope": "customer.read customer.write customer.update customer.cancel webhook.write"})["access_token"])
@@ -114,6 +134,7 @@ run customers-v2-business "$customers_v2" "$base/open-banking/customers/v2" "$(t
 run consents-v3 "$consents_v3" "$base/open-banking/consents/v3" "$(token client)" \
   --include-path /consents --include-path '/consents/{consentId}'
 run bankly "$bankly" "$base/bankly" "$(token bankly)"
+run zarv "$zarv" "$base/zarv" "$(token zarv)"
 
 if [ "$failed" -ne 0 ]; then
   echo "schemathesis found problems (JUnit reports in $reports)" >&2

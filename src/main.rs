@@ -126,6 +126,10 @@ struct ServeArgs {
     /// Validate every response against its schema; violations become 500s.
     #[arg(long)]
     self_check: bool,
+    /// Send webhooks and callbacks only to loopback addresses (127.0.0.0/8, ::1, localhost); any
+    /// other URL is recorded as a failed attempt and never contacted.
+    #[arg(long)]
+    callbacks_loopback_only: bool,
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = 64 * 1024)]
     max_body: usize,
@@ -304,6 +308,7 @@ async fn serve(args: ServeArgs, matches: Option<&ArgMatches>) -> anyhow::Result<
         max_header_bytes: args.max_header_bytes as usize,
         max_header_total_bytes: args.max_header_total_bytes as usize,
         self_check: args.self_check,
+        callbacks_loopback_only: args.callbacks_loopback_only,
         families,
         ..SandboxConfig::default()
     };

@@ -1,5 +1,5 @@
 //! The family contract: shared code names no family (only the registry does), and a family is its
-//! folder plus one registry line — shown by a complete example family added from this test crate.
+//! folder plus its registry entry — shown by a complete example family added from this test crate.
 
 // Handlers answer their refusal as the error of a `Reply`, as in the library (see src/lib.rs).
 #![allow(clippy::result_large_err)]
@@ -152,6 +152,26 @@ fn only_the_registry_names_a_family_outside_its_own_folders() {
         offenders.join("\n  ")
     );
     assert!(registry_names_all, "the registry lists every family");
+}
+
+/// A family folder whose plugin is not in the registry would compile to nothing and be served by
+/// nobody; a registered plugin without its folder would have nowhere to keep its code.
+#[test]
+fn every_family_folder_is_registered_and_every_plugin_has_its_folder() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sandbox/families");
+    let mut folders: Vec<String> = std::fs::read_dir(&root)
+        .expect("families folder")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    let mut modules: Vec<String> = PLUGINS.iter().map(|p| p.name().replace('-', "_")).collect();
+    modules.sort();
+    assert_eq!(
+        folders, modules,
+        "folders under src/sandbox/families vs PLUGINS"
+    );
 }
 
 #[test]

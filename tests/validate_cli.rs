@@ -341,3 +341,38 @@ fn specs_export_writes_every_embedded_document_as_a_loadable_file() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Each subcommand's help describes the subcommand, whatever options the families add to it.
+#[test]
+fn subcommands_keep_their_own_descriptions() {
+    let out = Command::new(env!("CARGO_BIN_EXE_finsandbox"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    let line = |name: &str| {
+        help.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("serve").contains("Start the sandbox"), "{help}");
+    assert!(line("check").contains("Check an implementation"), "{help}");
+    for sub in ["serve", "check"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_finsandbox"))
+            .args([sub, "--help"])
+            .output()
+            .unwrap();
+        let first = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let expected = if sub == "serve" {
+            "Start the sandbox"
+        } else {
+            "Check an implementation"
+        };
+        assert!(first.starts_with(expected), "{sub} --help begins {first:?}");
+    }
+}

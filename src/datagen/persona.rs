@@ -92,6 +92,8 @@ pub struct Persona {
     pub incorporation: NaiveDateTime,
     pub relationship_start: NaiveDateTime,
     pub occupation: String,
+    /// The same occupation's CBO code (six digits), for vendors that ask for the code.
+    pub occupation_code: String,
     /// Informed monthly income, `^\d{1,15}\.\d{2}$`.
     pub income: String,
     pub brazilian: bool,
@@ -266,7 +268,8 @@ impl Persona {
                 date_before(&mut rng, 30, max)
             }
         };
-        let occupation = br::gen_occupation(&mut rng).description.to_string();
+        let drawn = br::gen_occupation(&mut rng);
+        let (occupation, occupation_code) = (drawn.description.to_string(), drawn.code.to_string());
         let income = br::amount(&mut rng, 151_800, 4_500_000, 2);
         let brazilian = rng.random_bool(0.97);
         let records = match rng.random_range(0..100) {
@@ -295,6 +298,7 @@ impl Persona {
             incorporation,
             relationship_start,
             occupation,
+            occupation_code,
             income,
             brazilian,
             records,

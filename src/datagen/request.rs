@@ -164,3 +164,36 @@ fn credentials(
         }
     }
 }
+
+/// A JSON body valid against `op`'s request schema, filled from `persona` wherever the schema's
+/// `x-datagen` hints say so: what a client acting for that person sends. Deterministic in the
+/// seed, the persona's document and the operation, so a failing scenario replays exactly.
+pub fn persona_body(
+    op: &Operation,
+    persona: &super::Persona,
+    seed: u64,
+) -> Result<Value, RespondError> {
+    let Some(b) = &op.request_body else {
+        return Err(RespondError::NoRequestBody {
+            operation: op.id.clone(),
+        });
+    };
+    let ctx = GenContext {
+        persona,
+        brand: "",
+        institution_cnpjs: &[],
+        alphanumeric_cnpj: false,
+        record: 0,
+        optional_share: 1.0,
+        open: None,
+    };
+    let mut rng = super::rng_for(seed, &persona.document, &op.id);
+    valid_value(
+        b.validator.schema(),
+        Some(&b.validator),
+        &ctx,
+        &mut rng,
+        &op.id,
+        0,
+    )
+}

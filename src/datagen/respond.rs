@@ -34,6 +34,8 @@ pub enum RespondError {
     NotAcceptable { declared: Vec<String> },
     #[error("{operation} declares no response {status}")]
     NotDeclared { operation: String, status: u16 },
+    #[error("{operation} takes no request body")]
+    NoRequestBody { operation: String },
     #[error(
         "{operation} {status}: no body valid against the schema after {ATTEMPTS} attempts: {problem}"
     )]

@@ -181,6 +181,38 @@ impl Receiver {
     }
 }
 
+/// Whether a target whose base URL is `base` can call back a receiver on 127.0.0.1: only when it
+/// runs on this machine. A name the harness resolves itself (`pins`) counts by its address. `Err`
+/// says why not, for the scenario's skip reason.
+pub fn reachable_from(base: &str, pins: &[(String, std::net::SocketAddr)]) -> Result<(), String> {
+    let host = reqwest::Url::parse(base)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let pinned = pins
+        .iter()
+        .find(|(h, _)| h.eq_ignore_ascii_case(bare))
+        .map(|(_, a)| a.ip());
+    let loopback = match pinned {
+        Some(ip) => ip.is_loopback(),
+        None => {
+            bare.eq_ignore_ascii_case("localhost")
+                || bare.eq_ignore_ascii_case(super::EMBEDDED_HOST)
+                || bare
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+    };
+    if loopback {
+        Ok(())
+    } else {
+        Err(format!(
+            "the harness's receiver listens on 127.0.0.1, which the target at \"{host}\" cannot reach: deliveries are checked only against a target on this machine"
+        ))
+    }
+}
+
 impl Drop for Receiver {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {

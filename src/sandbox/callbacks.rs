@@ -319,10 +319,39 @@ fn client() -> Option<reqwest::Client> {
     }
 }
 
+/// Whether `url` names this machine without asking a resolver: an IP literal on loopback, or
+/// `localhost` (which RFC 6761 reserves for it).
+pub fn is_loopback_url(url: &str) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let Some(host) = u.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let name = bare.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+    }
+}
+
 /// Sends one attempt. Only the registered URL is ever called.
-async fn send(client: &reqwest::Client, job: &Job) -> Outcome {
+async fn send(client: &reqwest::Client, job: &Job, loopback_only: bool) -> Outcome {
     let d = &job.delivery;
     let started = Instant::now();
+    if loopback_only && !is_loopback_url(&d.url) {
+        return Outcome {
+            status_code: None,
+            error: Some(format!(
+                "not sent: {} is not a loopback address and the sandbox runs with --callbacks-loopback-only",
+                d.url
+            )),
+            duration: StdDuration::ZERO,
+        };
+    }
     let mut request = client
         .request(d.method.clone(), &d.url)
         .timeout(d.timeout)
@@ -362,6 +391,33 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_url;
+
+    #[test]
+    fn loopback_urls_are_told_without_a_resolver() {
+        for url in [
+            "http://127.0.0.1:9/x",
+            "http://127.8.9.10/",
+            "https://[::1]:8443/cb",
+            "http://localhost:1/",
+            "http://api.localhost./",
+        ] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in [
+            "http://10.0.0.1/",
+            "http://[::2]/",
+            "https://example.com/cb",
+            "http://localhost.example.com/",
+            "not a url",
+        ] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
+    }
+}
+
 /// How often due work is looked for when nothing wakes the task: the clock may have been moved.
 const TICK: StdDuration = StdDuration::from_millis(200);
 
@@ -380,13 +436,14 @@ pub async fn run(app: std::sync::Weak<super::App>, mut stop: tokio::sync::onesho
             family.tick(&strong, now);
         }
         let precise = strong.clock.precise_now();
+        let loopback_only = strong.config.callbacks_loopback_only;
         let room = MAX_IN_FLIGHT.saturating_sub(in_flight.len());
         for job in strong.callbacks.take_due(precise, room) {
             let app = app.clone();
             let client = client.clone();
             in_flight.spawn(async move {
                 let outcome = match &client {
-                    Some(c) => send(c, &job).await,
+                    Some(c) => send(c, &job, loopback_only).await,
                     None => Outcome {
                         status_code: None,
                         error: Some("the sandbox has no HTTP client (see its log)".into()),

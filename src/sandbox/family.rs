@@ -471,8 +471,29 @@ pub mod args {
 
     use super::FamilyOptions;
 
+    /// Adds `A`'s options to `cmd`. clap's derive also copies the struct's doc comment over the
+    /// command's description, which would make `serve --help` describe one family's options; the
+    /// command keeps its own.
     pub fn augment<A: Args>(cmd: Command) -> Command {
-        A::augment_args(cmd)
+        use clap::builder::Resettable;
+        let keep = |s: Option<&clap::builder::StyledStr>| match s {
+            Some(s) => Resettable::Value(s.clone()),
+            None => Resettable::Reset,
+        };
+        let (about, long_about) = (keep(cmd.get_about()), keep(cmd.get_long_about()));
+        A::augment_args(cmd).about(about).long_about(long_about)
+    }
+
+    /// Checks a `target.toml` section by deserialising it into the family's target struct
+    /// (`deny_unknown_fields` there makes a misspelt key an error naming it).
+    pub fn target_section<T: serde::de::DeserializeOwned>(
+        section: &toml::Value,
+    ) -> Result<(), String> {
+        section
+            .clone()
+            .try_into::<T>()
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     pub fn read<A: Args + FromArgMatches + Send + Sync + 'static>(

@@ -51,6 +51,9 @@ pub struct SandboxConfig {
     pub max_header_total_bytes: usize,
     /// Validate every response against its operation's schema and turn violations into 500s.
     pub self_check: bool,
+    /// Deliver webhooks and callbacks to loopback addresses only; any other URL is an attempt that
+    /// fails without a connection (for fuzzing a sandbox whose clients invent callback URLs).
+    pub callbacks_loopback_only: bool,
     /// The institution's brand name in generated data.
     pub brand: String,
     /// Each family's own options (its clap `Args` struct), by type.
@@ -75,6 +78,7 @@ impl Default for SandboxConfig {
             max_header_bytes: 16 * 1024,
             max_header_total_bytes: 64 * 1024,
             self_check: false,
+            callbacks_loopback_only: false,
             brand: "Banco Sandbox".into(),
             families: FamilyOptions::default(),
             faults: Vec::new(),

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use finsandbox::datagen::Persona;
 use finsandbox::sandbox::families::bankly::BanklyConfig;
 use finsandbox::sandbox::{RunningSandbox, SandboxConfig, start};
+use finsandbox::spec::SpecSet;
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
@@ -238,39 +238,19 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
         .finish()
 }
 
-/// A valid registration for `cpf`, from its persona: real DDD, CEP of the UF, adult.
+/// A valid registration for `cpf`: the one the harness sends, generated from the registration
+/// schema and the CPF's persona (real DDD, CEP of the UF, adult, CBO occupation code).
 pub fn registration(cpf: &str) -> Value {
-    let p = Persona::derive(SEED, cpf, None);
-    let a = &p.addresses[0];
-    let phone = &p.phones[0];
-    let mut address = json!({
-        "zipCode": a.cep,
-        "addressLine": a.street,
-        "buildingNumber": a.number,
-        "neighborhood": a.district,
-        "city": a.town,
-        "state": a.uf,
-        "country": "BR",
+    static SPECS: std::sync::OnceLock<SpecSet> = std::sync::OnceLock::new();
+    let specs = SPECS.get_or_init(|| {
+        SpecSet::load(
+            &Default::default(),
+            &finsandbox::sandbox::families::Registry,
+        )
+        .expect("embedded specs load")
     });
-    if let Some(c) = &a.complement {
-        address["complement"] = json!(c);
-    }
-    // Distinct tokens per CPF, shaped like the vendor's (32 hex digits).
-    let token = |n: u8| format!("{:0>30}{:02x}", cpf, n);
-    json!({
-        "registerName": p.civil_name,
-        "socialName": "",
-        "birthDate": p.birth_date.format("%Y-%m-%d").to_string(),
-        "phone": {"countryCode": "55", "number": phone.national()},
-        "address": address,
-        "assertedIncome": {"value": 4500.5, "currency": "BRL"},
-        "occupation": "252210",
-        "pep": {"level": "NONE"},
-        "motherName": p.mother_name,
-        "email": p.emails[0],
-        "documentation": {"selfie": token(1), "idCardFront": token(2), "idCardBack": token(3)},
-        "hasBrazilianNationality": true,
-    })
+    finsandbox::sandbox::families::bankly::steps::registration_body(specs, SEED, cpf)
+        .expect("a registration body")
 }
 
 /// Polls `check` every 20 ms until it holds or `within` passes.

@@ -72,6 +72,7 @@ impl Walker<'_, '_> {
             Hint::PersonaIncorporationDate => fmt_datetime(persona.incorporation),
             Hint::PersonaStartDate => fmt_datetime(persona.relationship_start),
             Hint::PersonaOccupation => persona.occupation.clone(),
+            Hint::PersonaOccupationCode => persona.occupation_code.clone(),
             Hint::PersonaIncome => persona.income.clone(),
             Hint::Brand => self.ctx.brand.to_string(),
             Hint::InstitutionCnpj => {

@@ -16,7 +16,6 @@ pub struct BanklyTarget {
     pub token: Option<String>,
 }
 
-
 /// The family's section of the run's target (its default when the target has none).
 pub fn bankly_target(ctx: &RunContext) -> BanklyTarget {
     ctx.target.section(super::super::NAME)

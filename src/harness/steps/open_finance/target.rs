@@ -36,7 +36,6 @@ pub struct Documents {
     pub paging_cpf: Option<String>,
 }
 
-
 /// The family's section of the run's target (its default when the target has none).
 pub fn of_target(ctx: &RunContext) -> OpenFinanceTarget {
     ctx.target.section(super::super::NAME)
@@ -95,11 +94,12 @@ authorised = "abc"
         let section: OpenFinanceTarget = t.section(super::super::super::NAME);
         assert_eq!(section.token_url.as_deref(), Some("/oauth/token"));
         assert_eq!(
-            section.tokens["personal"].get("authorised").map(String::as_str),
+            section.tokens["personal"]
+                .get("authorised")
+                .map(String::as_str),
             Some("abc")
         );
         assert!(!section.tokens.contains_key("business"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
-
 }

@@ -127,7 +127,13 @@ pub fn known_scopes(spec: &ApiSpec) -> Vec<String> {
 }
 
 /// `POST /bankly/oauth2/token`.
-pub fn token(b: &super::Bankly, app: &App, spec: &ApiSpec, op: &Operation, req: &Req) -> HttpResponse {
+pub fn token(
+    b: &super::Bankly,
+    app: &App,
+    spec: &ApiSpec,
+    op: &Operation,
+    req: &Req,
+) -> HttpResponse {
     let content_type = req.header("content-type").unwrap_or("");
     if !content_type
         .to_ascii_lowercase()

@@ -18,8 +18,8 @@ use super::customers::{change, customer_body};
 use super::kyc::{self, Status};
 use super::millis;
 use crate::sandbox::App;
-use crate::sandbox::family::Family as _;
 use crate::sandbox::control::{Paging, error as generic_error, ok, page_response, scan_page};
+use crate::sandbox::family::Family as _;
 use crate::sandbox::http::{self, HttpResponse, Req};
 
 pub const INDEX: &[&str] = &[

@@ -100,7 +100,8 @@ fn profile_of(data: &Map<String, Value>) -> &'static str {
 
 /// `PUT /bankly/customers/{documentNumber}`.
 pub fn register(
-    b: &super::Bankly, app: &App,
+    b: &super::Bankly,
+    app: &App,
     op: &Operation,
     req: &Req,
     document: &str,
@@ -292,7 +293,8 @@ pub fn customer_body(record: &Record, detailed: bool) -> Value {
 
 /// `PATCH /bankly/customers/{documentNumber}`.
 pub fn update(
-    b: &super::Bankly, app: &App,
+    b: &super::Bankly,
+    app: &App,
     op: &Operation,
     req: &Req,
     document: &str,
@@ -321,7 +323,8 @@ pub fn update(
 
 /// `PATCH /bankly/customers/{documentNumber}/cancel`.
 pub fn cancel(
-    b: &super::Bankly, app: &App,
+    b: &super::Bankly,
+    app: &App,
     op: &Operation,
     req: &Req,
     document: &str,
@@ -342,7 +345,8 @@ pub fn cancel(
 
 /// Runs one change under the state lock and queues its events before releasing it.
 pub fn change(
-    b: &super::Bankly, app: &App,
+    b: &super::Bankly,
+    app: &App,
     f: impl FnOnce(&mut kyc::KycState, DateTime<Utc>, &mut Vec<kyc::Event>) -> Result<(), Refusal>,
 ) -> Result<(), ApiError> {
     let now = app.clock.now();

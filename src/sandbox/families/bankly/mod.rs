@@ -126,11 +126,7 @@ impl Plugin for BanklyPlugin {
     }
 
     fn check_target_section(&self, section: &toml::Value) -> Result<(), String> {
-        section
-            .clone()
-            .try_into::<steps::target::BanklyTarget>()
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        family::args::target_section::<steps::target::BanklyTarget>(section)
     }
 }
 
@@ -181,29 +177,37 @@ impl Bankly {
 type Op = fn(&Bankly, &Call<'_>) -> Reply;
 
 const OPERATIONS: &[(&str, Op)] = &[
-    ("banklyToken", |b, call| Ok(auth::token(b, call.app, call.spec, call.op, call.req))),
+    ("banklyToken", |b, call| {
+        Ok(auth::token(b, call.app, call.spec, call.op, call.req))
+    }),
     ("getCustomer", |b, call| {
-        with_document(call, |doc| customers::get(b, call.app, call.op, call.req, doc))
+        with_document(call, |doc| {
+            customers::get(b, call.app, call.op, call.req, doc)
+        })
     }),
     ("registerCustomer", |b, call| {
-        with_document(call, |doc| customers::register(b, call.app, call.op, call.req, doc))
+        with_document(call, |doc| {
+            customers::register(b, call.app, call.op, call.req, doc)
+        })
     }),
     ("updateCustomer", |b, call| {
-        with_document(call, |doc| customers::update(b, call.app, call.op, call.req, doc))
+        with_document(call, |doc| {
+            customers::update(b, call.app, call.op, call.req, doc)
+        })
     }),
     ("cancelCustomer", |b, call| {
-        with_document(call, |doc| customers::cancel(b, call.app, call.op, call.req, doc))
+        with_document(call, |doc| {
+            customers::cancel(b, call.app, call.op, call.req, doc)
+        })
     }),
     ("createWebhookConfiguration", |b, call| {
-        webhooks::create_configuration(b, call.app, call.op, call.req).map_err(ApiError::into_problem)
+        webhooks::create_configuration(b, call.app, call.op, call.req)
+            .map_err(ApiError::into_problem)
     }),
 ];
 
 /// Runs a customer operation once the CPF of its path is valid (400 otherwise).
-fn with_document(
-    call: &Call<'_>,
-    f: impl FnOnce(&str) -> Result<HttpResponse, ApiError>,
-) -> Reply {
+fn with_document(call: &Call<'_>, f: impl FnOnce(&str) -> Result<HttpResponse, ApiError>) -> Reply {
     let document = call.req.param("documentNumber").unwrap_or_default();
     if let Some(problem) = validate::cpf_problem(document) {
         return Err(ApiError::bad_request("documentNumber", problem).into_problem());
@@ -282,10 +286,7 @@ impl Family for Bankly {
         Ok(())
     }
 
-    fn authenticate(
-        &self,
-        call: &Call<'_>,
-    ) -> Result<Option<Box<dyn Any + Send + Sync>>, Problem> {
+    fn authenticate(&self, call: &Call<'_>) -> Result<Option<Box<dyn Any + Send + Sync>>, Problem> {
         if is_token_operation(Some(call.op)) {
             return Ok(None);
         }
@@ -585,7 +586,9 @@ impl ApiError {
         };
         for (name, value) in &problem.headers {
             if let Ok(v) = value.to_str() {
-                error.headers.push((header_static(name.as_str()), v.to_string()));
+                error
+                    .headers
+                    .push((header_static(name.as_str()), v.to_string()));
             }
         }
         error
@@ -625,7 +628,11 @@ impl ApiError {
                         ),
                     },
                 };
-                ("INVALID_PARAMETER".to_string(), p.name.clone(), vec![message])
+                (
+                    "INVALID_PARAMETER".to_string(),
+                    p.name.clone(),
+                    vec![message],
+                )
             })
             .collect();
         ApiError {

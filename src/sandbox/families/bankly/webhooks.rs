@@ -164,7 +164,8 @@ fn payload(event_id: &str, event: &Event) -> Value {
 
 /// `POST /bankly/webhooks/configurations`.
 pub fn create_configuration(
-    b: &super::Bankly, app: &App,
+    b: &super::Bankly,
+    app: &App,
     op: &Operation,
     req: &Req,
 ) -> Result<HttpResponse, ApiError> {

@@ -12,8 +12,8 @@ use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::auth;
-use super::state::{Consent, ConsentStatus, Grant, MAX_CONSENTS};
 use super::rules::{Kind, rules};
+use super::state::{Consent, ConsentStatus, Grant, MAX_CONSENTS};
 use super::{OpenFinance, error, generic_code, printable};
 use crate::datagen::br;
 use crate::sandbox::App;
@@ -21,7 +21,6 @@ use crate::sandbox::clock::ofb_datetime;
 use crate::sandbox::family::{Call, Problem, ProblemKind, Reply};
 use crate::sandbox::http::{self, HttpResponse, Req};
 use crate::spec::{ApiSpec, Operation};
-
 
 /// The security stage of the Consents API: a client_credentials token with scope `consents`
 /// (401 without a usable token, 403 with another kind). The principal is the client id.
@@ -517,7 +516,10 @@ mod tests {
         for v in values {
             let p = v.as_str().unwrap();
             assert!(
-                rules().groups().iter().any(|g| g.permissions.iter().any(|q| q == p)),
+                rules()
+                    .groups()
+                    .iter()
+                    .any(|g| g.permissions.iter().any(|q| q == p)),
                 "{p} is in no group"
             );
         }

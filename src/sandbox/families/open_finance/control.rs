@@ -27,9 +27,7 @@ pub fn handle(of: &OpenFinance, app: &App, req: &Req, rest: &[&str]) -> Option<H
         (&Method::GET, ["consents"]) => list_consents(of, app, req),
         (&Method::POST, ["consents", id, "authorise"]) => authorise(of, app, req, id),
         (&Method::POST, ["consents", id, "reject"]) => reject(of, app, id),
-        (&Method::POST, ["consents", id, "multiple-approval"]) => {
-            multiple_approval(of, req, id)
-        }
+        (&Method::POST, ["consents", id, "multiple-approval"]) => multiple_approval(of, req, id),
         (&Method::PUT, ["customers", document, "status"]) => customer_status(of, req, document),
         _ => return None,
     })
@@ -252,4 +250,3 @@ fn customer_status(of: &OpenFinance, req: &Req, document: &str) -> HttpResponse 
     state.customer_status.insert(plain.clone(), status);
     ok(json!({"document": plain, "status": status.as_str()}))
 }
-

@@ -102,7 +102,14 @@ fn forbidden(of: &OpenFinance, app: &App, op: &Operation, which: Forbidden) -> H
         ForbiddenCodes::Status => &row.status,
         ForbiddenCodes::Resource => &row.resource,
     };
-    error(app, Some(op), StatusCode::FORBIDDEN, code, &row.title, &row.detail)
+    error(
+        app,
+        Some(op),
+        StatusCode::FORBIDDEN,
+        code,
+        &row.title,
+        &row.detail,
+    )
 }
 
 /// What the checks of a data request need of the consent, copied out under the state lock: the
@@ -128,9 +135,13 @@ enum Forbidden {
 }
 
 fn unauthorized(detail: &str) -> Problem {
-    Problem::of(ProblemKind::Unauthenticated, StatusCode::UNAUTHORIZED, detail)
-        .code("NAO_AUTORIZADO")
-        .title("Não autorizado")
+    Problem::of(
+        ProblemKind::Unauthenticated,
+        StatusCode::UNAUTHORIZED,
+        detail,
+    )
+    .code("NAO_AUTORIZADO")
+    .title("Não autorizado")
 }
 
 /// The security stage of a Customers operation: a bearer token bound to a consent that is
@@ -230,7 +241,9 @@ pub fn authorise(of: &OpenFinance, call: &Call<'_>) -> Result<ConsentView, Probl
 pub fn handle(of: &OpenFinance, call: &Call<'_>) -> Reply {
     let (app, spec, op, req) = (call.app, call.spec, call.op, call.req);
     let Some(consent) = call.principal::<ConsentView>() else {
-        return Err(Problem::internal("the request reached its handler unauthenticated"));
+        return Err(Problem::internal(
+            "the request reached its handler unauthenticated",
+        ));
     };
     match consent.multiple_approval {
         Some(MultipleApproval::Pending) => return Ok(forbidden(of, app, op, Forbidden::Pending)),
@@ -253,7 +266,9 @@ pub fn handle(of: &OpenFinance, call: &Call<'_>) -> Reply {
     let standing = consent.standing.unwrap_or(persona.initial_status);
     match standing {
         CustomerStatus::Active => {}
-        CustomerStatus::TemporarilyBlocked => return Ok(forbidden(of, app, op, Forbidden::Blocked)),
+        CustomerStatus::TemporarilyBlocked => {
+            return Ok(forbidden(of, app, op, Forbidden::Blocked));
+        }
         CustomerStatus::RelationshipClosed => return Ok(forbidden(of, app, op, Forbidden::Closed)),
     }
     if !representable(op, &document) {

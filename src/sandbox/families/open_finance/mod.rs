@@ -126,11 +126,7 @@ impl Plugin for OpenFinancePlugin {
     }
 
     fn check_target_section(&self, section: &toml::Value) -> Result<(), String> {
-        section
-            .clone()
-            .try_into::<steps::target::OpenFinanceTarget>()
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        family::args::target_section::<steps::target::OpenFinanceTarget>(section)
     }
 }
 
@@ -245,7 +241,14 @@ impl Family for OpenFinance {
         let (default_code, default_title) = generic_code(problem.status);
         let code = problem.code.as_deref().unwrap_or(default_code);
         let title = problem.title.as_deref().unwrap_or(default_title);
-        let mut response = error(ctx.app, ctx.op, problem.status, code, title, &problem.message);
+        let mut response = error(
+            ctx.app,
+            ctx.op,
+            problem.status,
+            code,
+            title,
+            &problem.message,
+        );
         for (name, value) in &problem.headers {
             response.headers_mut().insert(name.clone(), value.clone());
         }
@@ -263,10 +266,7 @@ impl Family for OpenFinance {
         })
     }
 
-    fn authenticate(
-        &self,
-        call: &Call<'_>,
-    ) -> Result<Option<Box<dyn Any + Send + Sync>>, Problem> {
+    fn authenticate(&self, call: &Call<'_>) -> Result<Option<Box<dyn Any + Send + Sync>>, Problem> {
         match call.spec.api.as_str() {
             "customers" => Ok(Some(Box::new(customers::authorise(self, call)?))),
             "consents" => Ok(Some(Box::new(consents::client(self, call)?))),

@@ -85,7 +85,11 @@ impl Rules {
     /// The permissions of a kind's served groups, except the ones every group shares
     /// (`RESOURCES_READ`): what tells a personal consent from a business one.
     pub fn of_kind(&self, kind: Kind) -> Vec<&str> {
-        let shared = |p: &str| self.groups().iter().all(|g| g.permissions.iter().any(|q| q == p));
+        let shared = |p: &str| {
+            self.groups()
+                .iter()
+                .all(|g| g.permissions.iter().any(|q| q == p))
+        };
         let mut out: Vec<&str> = Vec::new();
         for g in self.groups().iter().filter(|g| g.kind == kind && g.served) {
             for p in &g.permissions {
