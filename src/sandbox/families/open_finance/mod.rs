@@ -368,10 +368,9 @@ pub fn error(
         .and_then(|s| s.pointer("/properties/errors/items/properties/code/enum"))
         .and_then(Value::as_array);
     let code = match allowed {
-        Some(list) if !list.iter().any(|c| c.as_str() == Some(code)) => list
-            .iter()
-            .find_map(Value::as_str)
-            .unwrap_or(code),
+        Some(list) if !list.iter().any(|c| c.as_str() == Some(code)) => {
+            list.iter().find_map(Value::as_str).unwrap_or(code)
+        }
         _ => code,
     };
     let body = json!({
