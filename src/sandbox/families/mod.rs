@@ -11,12 +11,17 @@ use super::family::Plugin;
 // can see, and a family's code must be formatted and checked like the rest.
 pub mod bankly;
 pub mod open_finance;
+pub mod portadores;
 pub mod zarv;
 
 /// Every provider family, in the order they are built and listed. A family folder missing here
 /// is a test failure (tests/families.rs), not silently unused code.
-pub static PLUGINS: &[&'static dyn Plugin] =
-    &[&open_finance::PLUGIN, &bankly::PLUGIN, &zarv::PLUGIN];
+pub static PLUGINS: &[&'static dyn Plugin] = &[
+    &open_finance::PLUGIN,
+    &bankly::PLUGIN,
+    &zarv::PLUGIN,
+    &portadores::PLUGIN,
+];
 
 /// A set of families a sandbox runs: the registry's by default ([`Plugins::registry`]); a test
 /// may add a family of its own ([`Plugins::with`]) without touching the registry.
