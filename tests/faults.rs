@@ -312,6 +312,36 @@ async fn an_injected_status_carries_retry_after_and_skips_the_operation() {
 }
 
 #[tokio::test]
+async fn an_injected_405_says_allow_and_an_injected_401_challenges() {
+    // HTTP requires both headers of those statuses, whatever made them.
+    let env = start_with(config()).await;
+    let path = format!("/bankly/customers/{CPF}");
+    for status in [405, 401] {
+        add_rule(
+            &env,
+            json!({"match": {"operationId": "getCustomer"}, "fault": {"status": status}, "times": 1}),
+        )
+        .await;
+        let r = call(&env, Method::GET, &path).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status);
+        let header = |name: &str| {
+            r.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_string())
+        };
+        match status {
+            405 => assert_eq!(header("allow").as_deref(), Some("GET, PUT, PATCH")),
+            _ => assert!(
+                header("www-authenticate").is_some_and(|c| c.starts_with("Bearer ")),
+                "{:?}",
+                r.headers()
+            ),
+        }
+    }
+    env.stop().await;
+}
+
+#[tokio::test]
 async fn an_undeclared_status_is_refused_naming_the_declared_ones() {
     let env = start_with(config()).await;
     let (status, body) = control(

@@ -312,7 +312,7 @@ pub fn run(
         None if app.faults.active() => match fault(app, spec, op, req, family.as_ref(), &ctx) {
             Err(problem) => family.render(&ctx, &problem),
             Ok(injection) => {
-                let status = injection.as_ref().and_then(|i| i.problem(op));
+                let status = injection.as_ref().and_then(|i| i.problem(spec, op));
                 let reset = injection.as_ref().and_then(|i| i.wire) == Some(Wire::Reset);
                 injected = injection;
                 match status {

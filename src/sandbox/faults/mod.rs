@@ -308,8 +308,12 @@ pub struct Injection {
 
 impl Injection {
     /// The refusal the family renders for an injected status: its declared error body, with the
-    /// `Retry-After` asked for, or one second when the declared response requires the header.
-    pub fn problem(&self, op: &Operation) -> Option<Problem> {
+    /// `Retry-After` asked for (or one second when the declared response requires the header),
+    /// and the headers HTTP requires of the status: `Allow` on a 405 (the methods of the path)
+    /// and, on a 401, the `WWW-Authenticate` challenge of the operation's security when it has a
+    /// scheme with one (a family with its own realm, or an operation without such a scheme, sets
+    /// its own in `render`).
+    pub fn problem(&self, spec: &ApiSpec, op: &Operation) -> Option<Problem> {
         let status = self.status?;
         let reason = status.canonical_reason().unwrap_or(match status.as_u16() {
             529 => "Site Is Overloaded",
@@ -337,6 +341,24 @@ impl Injection {
             Some(s) => problem = problem.header("retry-after", &s.to_string()),
             None if required => problem = problem.header("retry-after", "1"),
             None => {}
+        }
+        match status.as_u16() {
+            405 => {
+                let allow: Vec<String> = spec
+                    .operations
+                    .iter()
+                    .filter(|o| o.path == op.path)
+                    .map(|o| o.method.to_ascii_uppercase())
+                    .collect();
+                problem = problem.header("allow", &allow.join(", "));
+            }
+            401 => {
+                if let Some(c) = crate::spec::security::challenge_for(&op.security, &spec.security)
+                {
+                    problem = problem.header("www-authenticate", &c);
+                }
+            }
+            _ => {}
         }
         Some(problem)
     }
