@@ -117,13 +117,13 @@ async fn every_declared_error_is_injected_and_passes_on_the_sandbox() {
     let counts = report.counts();
     assert_eq!(
         (counts.passed, counts.failed, counts.skipped),
-        (6, 0, 0),
+        (7, 0, 0),
         "{}",
         summary(&report)
     );
     // Each declared error status of each operation went through the sandbox's fault rules
-    // (Customers v1 and v2, Consents, the token endpoint, Bankly, Zarv ID), and none was left
-    // behind.
+    // (Customers v1 and v2, Consents, the token endpoint, Bankly, Zarv ID, card holders), and
+    // none was left behind.
     let injected = log["count"].as_u64().unwrap();
     assert!(injected > 150, "{injected} injections: {log}");
     assert_eq!(rules["count"], 0, "{rules}");
@@ -198,7 +198,7 @@ async fn without_fault_injection_the_scenarios_are_skipped_with_the_reason() {
     });
     let (report, _, _) = check("@faults", defect).await;
     let scenarios: Vec<_> = report.features.iter().flat_map(|f| &f.scenarios).collect();
-    assert_eq!(scenarios.len(), 6);
+    assert_eq!(scenarios.len(), 7);
     for s in &scenarios {
         assert_eq!(s.status, Status::Skipped, "{}", s.name);
         let reason = s.skip_reason.as_deref().unwrap_or_default();
@@ -214,7 +214,7 @@ async fn without_fault_injection_the_scenarios_are_skipped_with_the_reason() {
     });
     let (report, _, _) = check("@faults", defect).await;
     let scenarios: Vec<_> = report.features.iter().flat_map(|f| &f.scenarios).collect();
-    assert_eq!(scenarios.len(), 6);
+    assert_eq!(scenarios.len(), 7);
     for s in &scenarios {
         assert_eq!(s.status, Status::Skipped, "{}", s.name);
         let reason = s.skip_reason.as_deref().unwrap_or_default();
