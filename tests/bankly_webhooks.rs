@@ -426,3 +426,45 @@ async fn deliveries_can_be_filtered_and_reset_clears_them() {
     receiver.stop().await;
     sb.stop().await;
 }
+
+/// With `--callbacks-loopback-only`, a webhook to another host is logged as a failed attempt that
+/// says why, and nothing is connected; loopback receivers still get theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_only_deliveries_never_leave_the_machine() {
+    let sb = Sandbox::start_with(config(), |c| c.callbacks_loopback_only = true).await;
+    let receiver = Receiver::start(0).await;
+    let token = sb.token(ALL_SCOPES).await;
+    // 192.0.2.0/24 is reserved for documentation: were it contacted, the attempt would say
+    // "connection failed" or time out, not "not sent".
+    let remote = "http://192.0.2.1:9/hooks";
+    let r = sb
+        .subscribe(&token, "CUSTOMER_WAS_RECEIVED", remote, KEY)
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = sb
+        .subscribe(&token, "CUSTOMER_WAS_APPROVED", &receiver.url(), KEY)
+        .await;
+    assert_eq!(r.status(), 201);
+    sb.register(&token, APPROVED_AT_ONCE).await;
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            !receiver.all().is_empty()
+        })
+        .await,
+        "the loopback receiver gets its event"
+    );
+    let log = sb.deliveries().await;
+    let refused: Vec<&Value> = log.iter().filter(|a| a["url"] == remote).collect();
+    assert!(!refused.is_empty(), "{log:?}");
+    for a in refused {
+        assert_eq!(a["state"], "Failed", "{a}");
+        assert!(a["statusCode"].is_null(), "{a}");
+        let error = a["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("not sent") && error.contains("--callbacks-loopback-only"),
+            "{error}"
+        );
+    }
+    receiver.stop().await;
+    sb.stop().await;
+}

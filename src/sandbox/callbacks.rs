@@ -391,33 +391,6 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::is_loopback_url;
-
-    #[test]
-    fn loopback_urls_are_told_without_a_resolver() {
-        for url in [
-            "http://127.0.0.1:9/x",
-            "http://127.8.9.10/",
-            "https://[::1]:8443/cb",
-            "http://localhost:1/",
-            "http://api.localhost./",
-        ] {
-            assert!(is_loopback_url(url), "{url}");
-        }
-        for url in [
-            "http://10.0.0.1/",
-            "http://[::2]/",
-            "https://example.com/cb",
-            "http://localhost.example.com/",
-            "not a url",
-        ] {
-            assert!(!is_loopback_url(url), "{url}");
-        }
-    }
-}
-
 /// How often due work is looked for when nothing wakes the task: the clock may have been moved.
 const TICK: StdDuration = StdDuration::from_millis(200);
 
@@ -470,4 +443,31 @@ pub async fn run(app: std::sync::Weak<super::App>, mut stop: tokio::sync::onesho
         }
     }
     in_flight.abort_all();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_url;
+
+    #[test]
+    fn loopback_urls_are_told_without_a_resolver() {
+        for url in [
+            "http://127.0.0.1:9/x",
+            "http://127.8.9.10/",
+            "https://[::1]:8443/cb",
+            "http://localhost:1/",
+            "http://api.localhost./",
+        ] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in [
+            "http://10.0.0.1/",
+            "http://[::2]/",
+            "https://example.com/cb",
+            "http://localhost.example.com/",
+            "not a url",
+        ] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
+    }
 }

@@ -64,17 +64,22 @@ pub fn config() -> BanklyConfig {
 
 impl Sandbox {
     pub async fn start(bankly: BanklyConfig) -> Sandbox {
-        let server = start(
-            SandboxConfig {
-                addr: "127.0.0.1:0".parse().expect("addr"),
-                self_check: true,
-                seed: SEED,
-                ..Default::default()
-            }
-            .family(bankly),
-        )
-        .await
-        .expect("sandbox starts");
+        Sandbox::start_with(bankly, |_| {}).await
+    }
+
+    /// A sandbox with some server options changed from the tests' defaults.
+    pub async fn start_with(
+        bankly: BanklyConfig,
+        edit: impl FnOnce(&mut SandboxConfig),
+    ) -> Sandbox {
+        let mut config = SandboxConfig {
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            self_check: true,
+            seed: SEED,
+            ..Default::default()
+        };
+        edit(&mut config);
+        let server = start(config.family(bankly)).await.expect("sandbox starts");
         let base = server.base_url();
         Sandbox {
             server,
