@@ -139,6 +139,14 @@ struct ServeArgs {
     /// Largest sum of all request header fields (bytes); larger gets 431.
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024, value_parser = clap::value_parser!(u64).range(1024..=16 * 1024 * 1024))]
     max_header_total_bytes: u64,
+    /// Fault rules in force from the start (YAML: a list of rules as POST /sandbox/faults takes
+    /// them); POST /sandbox/reset brings them back.
+    #[arg(long, value_name = "FILE")]
+    faults: Option<PathBuf>,
+    /// Honour a per-request `x-finsandbox-fault` header (`529`, `429; retry-after=5`,
+    /// `delay=200`, `reset`, `truncate=100`), for clients that cannot call the control API.
+    #[arg(long)]
+    fault_header: bool,
 }
 
 #[derive(Args, Debug)]
@@ -279,9 +287,20 @@ async fn serve(args: ServeArgs, matches: Option<&ArgMatches>) -> anyhow::Result<
             plugin.read_serve_args(m, &mut families)?;
         }
     }
+    let faults = match &args.faults {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            sandbox::faults::parse_file(&path.display().to_string(), &text)
+                .map_err(anyhow::Error::msg)?
+        }
+        None => Vec::new(),
+    };
     let config = SandboxConfig {
         addr: args.addr,
         seed: args.seed,
+        faults,
+        fault_header: args.fault_header,
         specs: args.specs.selection(matches),
         fixtures_dir: args.fixtures,
         public_url: args.public_url,

@@ -174,3 +174,12 @@ Feature: Erros, escopos e cabeçalhos — Bankly
     And the error code is "TOO_MANY_REQUESTS"
     And the body matches its schema
     And the response headers match its spec
+
+  # Errors a gateway or service failure gives, injected through the sandbox control API (each
+  # declared error status of each operation, once); skipped on a target without one.
+  @faults
+  Scenario: every declared error status of every operation, injected, is answered as declared
+    When each declared error status of each operation under "/bankly" is injected
+    Then every injected answer has the injected status
+    And every injected answer matches its declared response, body and headers
+    And every injected answer announces the Retry-After asked for

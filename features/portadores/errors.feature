@@ -178,3 +178,13 @@ Feature: Portadores — entradas inválidas em cada escrita
     Then the status is 400
     And the card-holder error names the field "X-Request-Id"
     And the response header "X-Request-Id" is a UUID
+
+  # Errors a gateway or service failure gives, injected through the sandbox control API (each
+  # declared error status of each operation, once; 429 with a Retry-After); skipped on a target
+  # without one.
+  @faults
+  Scenario: every declared error status of every operation, injected, is answered as declared
+    When each declared error status of each operation under "/portadores" is injected
+    Then every injected answer has the injected status
+    And every injected answer matches its declared response, body and headers
+    And every injected answer announces the Retry-After asked for

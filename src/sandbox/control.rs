@@ -2,8 +2,9 @@
 //! test needs — an authorised consent, a blocked customer, an hour later — the way a real user or
 //! back office would, without a browser.
 //!
-//! Shared routes live here (index, clock, reset, personas); each family answers its own under
-//! `/sandbox/<family>/...`. Every route answers JSON; errors are `{"error": "...", "message": "..."}`.
+//! Shared routes live here (index, clock, reset, personas; the fault rules in `faults::control`);
+//! each family answers its own under `/sandbox/<family>/...`. Every route answers JSON; errors are
+//! `{"error": "...", "message": "..."}`.
 
 use std::io::Write as _;
 
@@ -48,6 +49,7 @@ pub fn handle(app: &App, req: &Req) -> HttpResponse {
             app.reset();
             ok(json!({"reset": true}))
         }
+        (_, ["sandbox", "faults", rest @ ..]) => super::faults::control::handle(app, req, rest),
         (_, ["sandbox", name, rest @ ..]) => family_route(app, req, name, rest),
         _ => not_found(req),
     }
@@ -137,6 +139,7 @@ fn index(app: &App) -> HttpResponse {
         "POST /sandbox/clock  {\"advanceSeconds\": N}".into(),
         "POST /sandbox/reset".into(),
     ];
+    routes.extend(super::faults::control::INDEX.iter().map(|s| s.to_string()));
     let mut families = serde_json::Map::new();
     for f in app.families() {
         // `/sandbox/<family>/deliveries` answers for every family; only those that deliver

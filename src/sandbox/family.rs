@@ -119,6 +119,9 @@ pub enum ProblemKind {
     TooManyRequests,
     /// The sandbox itself failed (a poisoned lock, a self-check violation).
     Internal,
+    /// A fault rule asked for this status (`sandbox::faults`): the family answers its declared
+    /// error for it, as if its gateway or service had failed that way.
+    Injected,
 }
 
 impl Problem {

@@ -45,6 +45,10 @@ impl Family for Generic {
         render_declared(ctx, problem)
     }
 
+    fn subject(&self, call: &Call<'_>) -> Option<String> {
+        named_subject(call)
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -53,14 +57,28 @@ impl Family for Generic {
 /// The customer the request is about: the first valid CPF or CNPJ among the path parameters, the
 /// query parameters and the top-level fields of a JSON body; else a fixed default customer.
 pub fn subject(call: &Call<'_>) -> String {
+    named_subject(call).unwrap_or_else(|| DEFAULT_SUBJECT.to_string())
+}
+
+/// The CPF or CNPJ the request names, if any (the body is read even before the pipeline parsed
+/// it: the fault stage asks first).
+fn named_subject(call: &Call<'_>) -> Option<String> {
     let req = call.req;
+    let parsed;
+    let body = match call.body {
+        Some(b) => Some(b),
+        None => {
+            parsed = serde_json::from_slice::<Value>(&req.body).ok();
+            parsed.as_ref()
+        }
+    };
     let is_document = |v: &str| {
         let v = br::strip_mask(v);
         ((v.len() == 11 && br::is_valid_cpf(&v)) || (v.len() == 14 && br::is_valid_cnpj(&v)))
             .then_some(v)
     };
     let from_body = || {
-        call.body?
+        body?
             .as_object()?
             .values()
             .filter_map(Value::as_str)
@@ -71,7 +89,6 @@ pub fn subject(call: &Call<'_>) -> String {
         .chain(req.query.iter())
         .find_map(|(_, v)| is_document(v))
         .or_else(from_body)
-        .unwrap_or_else(|| DEFAULT_SUBJECT.to_string())
 }
 
 /// The declared success a real provider would send (201 for a creating POST, 204 for a DELETE,

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod control;
 pub mod families;
 pub mod family;
+pub mod faults;
 pub mod generic;
 pub mod http;
 pub mod oauth;
@@ -57,6 +58,10 @@ pub struct SandboxConfig {
     pub brand: String,
     /// Each family's own options (its clap `Args` struct), by type.
     pub families: FamilyOptions,
+    /// Fault rules in force from the start (`--faults FILE`); a reset brings them back.
+    pub faults: Vec<faults::RuleSpec>,
+    /// Honour the per-request `x-finsandbox-fault` header (`--fault-header`).
+    pub fault_header: bool,
     /// The families to run: the registry's, unless a test adds one of its own.
     pub plugins: families::Plugins,
 }
@@ -76,6 +81,8 @@ impl Default for SandboxConfig {
             callbacks_loopback_only: false,
             brand: "Banco Sandbox".into(),
             families: FamilyOptions::default(),
+            faults: Vec::new(),
+            fault_header: false,
             plugins: families::Plugins::registry(),
         }
     }
@@ -113,6 +120,8 @@ pub struct App {
     pub callbacks: callbacks::Callbacks,
     /// The institution's group CNPJs, fixed per seed (`companiesCnpj`, `companyCnpj`).
     pub institution_cnpjs: Vec<String>,
+    /// Fault rules and their log, shared by every family (`/sandbox/faults`).
+    pub faults: faults::Faults,
     families: Vec<Arc<dyn Family>>,
     generic: Arc<dyn Family>,
     /// By [`ApiSpec::index`].
@@ -174,6 +183,16 @@ impl App {
             bound.push(BoundSpec { family, handlers });
         }
         owners.sort_by_key(|(base, _)| std::cmp::Reverse(base.len()));
+        let faults = faults::Faults::new(
+            config.seed,
+            config.fault_header,
+            &config.faults,
+            &faults::Catalog {
+                specs: &specs.apis,
+                families: bound.iter().map(|b| b.family.name()).collect(),
+            },
+        )
+        .map_err(anyhow::Error::msg)?;
         // A document of no known family is answered from its schemas alone: refuse one that cannot
         // be (a schema nothing satisfies, an undeclared security scheme) instead of answering badly.
         let personas = PersonaBook::new(config.seed, fixtures.clone());
@@ -202,6 +221,7 @@ impl App {
             institution_cnpjs,
             personas: PersonaBook::new(config.seed, fixtures),
             callbacks: callbacks::Callbacks::default(),
+            faults,
             families: built,
             generic,
             bound,
@@ -231,13 +251,23 @@ impl App {
         }
     }
 
-    /// Forgets every family's resources and rewinds the clock.
+    /// Forgets every family's resources, rewinds the clock, and puts the fault rules back to
+    /// those of the start.
     pub fn reset(&self) {
         for f in &self.families {
             f.reset();
         }
         self.callbacks.reset(None);
         self.clock.reset();
+        self.faults.reset();
+    }
+
+    /// The served documents and their families, as fault rules are checked against them.
+    pub fn fault_catalog(&self) -> faults::Catalog<'_> {
+        faults::Catalog {
+            specs: &self.specs.apis,
+            families: self.bound.iter().map(|b| b.family.name()).collect(),
+        }
     }
 
     /// The running families, in registry order.
@@ -363,7 +393,12 @@ pub async fn serve_listener(
                 let _ = stream.set_nodelay(true);
                 let buffer = read_buffer_limit(&app.config);
                 let app = app.clone();
-                let service = service_fn(move |req| pipeline::serve(app.clone(), req, Some(peer)));
+                // What a request's fault may ask of this connection's socket (a reset).
+                let wire = Arc::new(faults::wire::ConnectionFaults::default());
+                let stream = faults::wire::FaultableStream::new(stream, wire.clone());
+                let service = service_fn(move |req| {
+                    pipeline::serve(app.clone(), req, Some(peer), wire.clone())
+                });
                 let conn = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(Duration::from_secs(30))

@@ -3,6 +3,9 @@
 //! 1. read the body under the size limit (413), then the control API (`/sandbox/...`);
 //! 2. route to an operation (404, 405 with `Allow`);
 //! 3. the family's correlation header (echoed on every answer; a malformed one is a 400);
+//!    then the fault stage ([`super::faults`]): a rule (or the `x-finsandbox-fault` header) may
+//!    answer an error status the operation declares in place of everything below, delay the
+//!    answer, reset the connection or cut the body — one atomic load when there is no rule;
 //! 4. the family's admission checks (a rate limit: 429);
 //! 5. `Accept` (406) and `Content-Type` (415) against the media types the operation declares;
 //! 6. credentials, by the family's [`Family::authenticate`] (401, 403);
@@ -27,18 +30,58 @@ use hyper::{Request, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::family::{BodyPolicy, Call, ErrorContext, Family, Problem, ProblemKind};
+use super::faults::wire::{ConnectionFaults, WireBody, WireError};
+use super::faults::{self, Injection, Wire};
 use super::http::{self, HttpResponse, Req};
 use super::{App, control, params};
 use crate::br;
 use crate::spec::{ApiSpec, Operation, ParamLocation, RouteMatch, judge};
 
-/// The hyper service: one request, start to end. Never panics on input.
+/// The hyper service: one request, start to end. Never panics on input. It fails only when a
+/// fault asks for the connection to be reset ([`faults::wire`]).
 pub async fn serve(
     app: Arc<App>,
     req: Request<Incoming>,
     peer: Option<SocketAddr>,
-) -> Result<HttpResponse, Infallible> {
-    Ok(handle(app, req, peer).await)
+    connection: Arc<ConnectionFaults>,
+) -> Result<hyper::Response<WireBody>, WireError> {
+    let (response, injected) = handle(app, req, peer).await;
+    let Some(injection) = injected else {
+        return Ok(response.map(WireBody::Whole));
+    };
+    if let Some(delay) = injection.delay {
+        tokio::time::sleep(delay).await;
+    }
+    match injection.wire {
+        None => Ok(response.map(WireBody::Whole)),
+        Some(Wire::Reset) => {
+            connection.reset_on_close();
+            Err(WireError::Reset)
+        }
+        Some(Wire::Truncate(keep)) => {
+            let (mut parts, body) = response.into_parts();
+            // A `Full` body is already in memory: collecting it never waits.
+            let bytes = body
+                .collect()
+                .await
+                .map(|c| c.to_bytes())
+                .unwrap_or_else(|never: Infallible| match never {});
+            if keep >= bytes.len() {
+                // Nothing to cut: the whole body goes, and the connection still ends with it.
+                parts
+                    .headers
+                    .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+                return Ok(hyper::Response::from_parts(
+                    parts,
+                    WireBody::Whole(Full::new(bytes)),
+                ));
+            }
+            Ok(hyper::Response::from_parts(
+                parts,
+                WireBody::cut(bytes, keep),
+            ))
+        }
+    }
 }
 
 async fn read_body(
@@ -81,12 +124,12 @@ fn request_of(parts: hyper::http::request::Parts, body: Bytes, peer: Option<Sock
     }
 }
 
-/// One request, start to end.
+/// One request, start to end: the answer, and the fault the wire must still apply to it.
 pub async fn handle(
     app: Arc<App>,
     req: Request<Incoming>,
     peer: Option<SocketAddr>,
-) -> HttpResponse {
+) -> (HttpResponse, Option<Injection>) {
     if let Some(detail) = super::oversized_headers(
         req.headers(),
         app.config.max_header_bytes,
@@ -100,7 +143,7 @@ pub async fn handle(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             detail,
         );
-        return unrouted_error(&app, &req, problem);
+        return (unrouted_error(&app, &req, problem), None);
     }
     let (req, early) = match read_body(req, app.config.max_body_bytes).await {
         Ok((parts, body)) => (request_of(parts, body, peer), None),
@@ -122,7 +165,7 @@ pub async fn handle(
                 "the request body could not be read",
             ),
         };
-        return unrouted_error(&app, &req, problem);
+        return (unrouted_error(&app, &req, problem), None);
     }
     let mut req = req;
     // A served document with its own `/sandbox/...` operations (a provider's simulation
@@ -133,7 +176,7 @@ pub async fn handle(
             RouteMatch::Found { .. }
         )
     {
-        return control::handle(&app, &req);
+        return (control::handle(&app, &req), None);
     }
     let (spec, op) = match app.router.find(req.method.as_str(), &req.path) {
         RouteMatch::Found {
@@ -155,22 +198,22 @@ pub async fn handle(
                 ),
             )
             .header("allow", &allowed);
-            return unrouted_error(&app, &req, problem);
+            return (unrouted_error(&app, &req, problem), None);
         }
         RouteMatch::NotFound => {
             if let Some(index) = index_page(&app, &req) {
-                return index;
+                return (index, None);
             }
             let problem =
                 Problem::not_found(format!("no operation at {} {}", req.method, req.path));
-            return unrouted_error(&app, &req, problem);
+            return (unrouted_error(&app, &req, problem), None);
         }
     };
-    let mut response = run(&app, &spec, &op, &req);
+    let (mut response, injected) = run(&app, &spec, &op, &req);
     if req.method == hyper::Method::HEAD {
         *response.body_mut() = Full::new(Bytes::new());
     }
-    response
+    (response, injected)
 }
 
 /// A refusal before any operation is known, in the shape of the family whose documents the path
@@ -241,8 +284,14 @@ fn new_id() -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("00000000-0000-0000-0000-000000000000"))
 }
 
-/// Runs a routed request through the stages and the handler.
-pub fn run(app: &App, spec: &Arc<ApiSpec>, op: &Arc<Operation>, req: &Req) -> HttpResponse {
+/// Runs a routed request through the stages and the handler: the answer, and the fault the wire
+/// must still apply to it (a delay, a reset, a cut).
+pub fn run(
+    app: &App,
+    spec: &Arc<ApiSpec>,
+    op: &Arc<Operation>,
+    req: &Req,
+) -> (HttpResponse, Option<Injection>) {
     let bound = app.bound(spec, op);
     let family = &bound.family;
     let (echo, refused) = match correlation(family.as_ref(), op, req) {
@@ -256,8 +305,29 @@ pub fn run(app: &App, spec: &Arc<ApiSpec>, op: &Arc<Operation>, req: &Req) -> Ht
         req: Some(req),
         correlation: echo.as_ref().and_then(|v| v.to_str().ok()),
     };
+    let mut injected = None;
     let mut response = match refused {
         Some(problem) => family.render(&ctx, &problem),
+        // With no rule and the header off this is one atomic load.
+        None if app.faults.active() => match fault(app, spec, op, req, family.as_ref(), &ctx) {
+            Err(problem) => family.render(&ctx, &problem),
+            Ok(injection) => {
+                let status = injection.as_ref().and_then(|i| i.problem(spec, op));
+                let reset = injection.as_ref().and_then(|i| i.wire) == Some(Wire::Reset);
+                injected = injection;
+                match status {
+                    Some(problem) => family.render(&ctx, &problem),
+                    // A reset answers nothing, so nothing is done: the request never arrived.
+                    None if reset => {
+                        return (http::empty_response(StatusCode::NO_CONTENT), injected);
+                    }
+                    None => match stages(app, spec, op, req, family.as_ref(), bound.handler) {
+                        Ok(r) => r,
+                        Err(problem) => family.render(&ctx, &problem),
+                    },
+                }
+            }
+        },
         None => match stages(app, spec, op, req, family.as_ref(), bound.handler) {
             Ok(r) => r,
             Err(problem) => family.render(&ctx, &problem),
@@ -273,7 +343,37 @@ pub fn run(app: &App, spec: &Arc<ApiSpec>, op: &Arc<Operation>, req: &Req) -> Ht
     if app.config.self_check && !undeclared_refusal {
         response = self_check(op, response);
     }
-    response
+    (response, injected)
+}
+
+/// The fault stage: what the rules (or the request's `x-finsandbox-fault` header) inject.
+fn fault(
+    app: &App,
+    spec: &ApiSpec,
+    op: &Operation,
+    req: &Req,
+    family: &dyn Family,
+    ctx: &ErrorContext<'_>,
+) -> Result<Option<Injection>, Problem> {
+    let subject = || {
+        family.subject(&Call {
+            app,
+            spec,
+            op,
+            req,
+            body: None,
+            principal: None,
+        })
+    };
+    app.faults.pick(&faults::Request {
+        family: family.name(),
+        spec,
+        op,
+        req,
+        subject: &subject,
+        correlation: ctx.correlation,
+        now: app.clock.precise_now(),
+    })
 }
 
 fn stages(

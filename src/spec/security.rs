@@ -399,6 +399,16 @@ pub fn check(
     }
 }
 
+/// The `WWW-Authenticate` challenge of the first scheme `security` names that has one: what a 401
+/// of the operation carries (RFC 9110 requires one) whatever made it.
+pub fn challenge_for(security: &Security, model: &SecurityModel) -> Option<String> {
+    security
+        .alternatives
+        .iter()
+        .flat_map(|r| r.schemes.iter())
+        .find_map(|(name, _)| model.scheme(name).and_then(|s| challenge_of(s, None)))
+}
+
 fn challenge_of(scheme: &SecurityScheme, missing: Option<&[String]>) -> Option<String> {
     match &scheme.kind {
         SchemeKind::Bearer { .. } | SchemeKind::OAuth2 { .. } | SchemeKind::OpenIdConnect => {

@@ -1,11 +1,13 @@
 //! Step definitions. [`http`] is the generic library (requests, statuses, schemas, headers, fields)
-//! that lets a new feature need no new Rust. Each family's own steps (preconditions only its API or
+//! that lets a new feature need no new Rust; [`faults`] injects each declared error through the
+//! control API and judges the answers. Each family's own steps (preconditions only its API or
 //! the control API can set up: a token in a consent state, a registered customer) live in its
 //! folder `src/harness/steps/<family>/`, declared from the family's module, and keep their state
 //! in their own part of the World ([`CheckWorld::part`]).
 //!
 //! Steps are documented for feature writers in `features/README.md`.
 
+pub mod faults;
 pub mod http;
 
 use super::client::url_path;

@@ -215,6 +215,13 @@ fn with_document(call: &Call<'_>, f: impl FnOnce(&str) -> Result<HttpResponse, A
     f(document).map_err(ApiError::into_problem)
 }
 
+/// Whether the operation declares Bankly's error body (`errors[]`) for this status.
+fn declares_own_shape(op: Option<&Operation>, status: StatusCode) -> bool {
+    op.and_then(|o| o.declared_response(status.as_u16()))
+        .and_then(|r| r.schema())
+        .is_some_and(|s| s.pointer("/properties/errors").is_some())
+}
+
 /// The operation that issues tokens answers OAuth2 errors, whatever else goes wrong.
 fn is_token_operation(op: Option<&Operation>) -> bool {
     op.is_some_and(|o| o.id == "banklyToken")
@@ -230,7 +237,9 @@ impl Family for Bankly {
     }
 
     fn render(&self, ctx: &ErrorContext<'_>, problem: &Problem) -> HttpResponse {
-        if is_token_operation(ctx.op) {
+        // The token operation answers RFC 6749 errors, except for the statuses its spec gives
+        // Bankly's own shape (405, 413, 429, 500: the gateway's answers).
+        if is_token_operation(ctx.op) && !declares_own_shape(ctx.op, problem.status) {
             return crate::sandbox::oauth::render(problem);
         }
         let reference = ctx
@@ -543,6 +552,24 @@ impl ApiError {
                 };
                 ApiError::bad_request(&field, message)
             }
+            ProblemKind::Injected => ApiError::new(
+                status,
+                code_for(status),
+                "",
+                match problem.payload_of::<crate::sandbox::faults::InjectedBy>() {
+                    Some(by) if by.header => format!(
+                        "Erro {} simulado pelo sandbox (cabeçalho {}).",
+                        status.as_u16(),
+                        crate::sandbox::faults::HEADER
+                    ),
+                    Some(by) => format!(
+                        "Erro {} simulado pelo sandbox (regra de falhas {}).",
+                        status.as_u16(),
+                        by.rule
+                    ),
+                    None => format!("Erro {} simulado pelo sandbox.", status.as_u16()),
+                },
+            ),
             ProblemKind::InvalidBody => {
                 let mut errors = validate::FieldErrors::default();
                 for f in &problem.findings {

@@ -181,6 +181,42 @@ impl OpenFinance {
     fn is_token_endpoint(spec: Option<&ApiSpec>) -> bool {
         spec.is_some_and(|s| s.api == "auth")
     }
+
+    /// [`Family::subject`] of a request not authenticated yet, read from its token or body.
+    fn subject_unauthenticated(&self, call: &Call<'_>) -> Option<String> {
+        let of_consent = |c: &Consent| {
+            c.business_entity
+                .clone()
+                .unwrap_or_else(|| c.logged_user.clone())
+        };
+        match call.spec.api.as_str() {
+            "customers" => {
+                let state = self.state.read().ok()?;
+                let token = state.tokens.get(call.req.bearer()?)?;
+                let state::Grant::Consent { consent_id, .. } = &token.grant else {
+                    return None;
+                };
+                let consent = state.consents.get(consent_id)?;
+                Some(if call.op.path.starts_with("/business") {
+                    consent.business_entity.clone()?
+                } else {
+                    consent.logged_user.clone()
+                })
+            }
+            "consents" => match call.req.param("consentId") {
+                Some(id) => self.state.read().ok()?.consents.get(id).map(of_consent),
+                None => {
+                    let body: Value = serde_json::from_slice(&call.req.body).ok()?;
+                    let data = &body["data"];
+                    data["businessEntity"]["document"]["identification"]
+                        .as_str()
+                        .or_else(|| data["loggedUser"]["document"]["identification"].as_str())
+                        .map(str::to_string)
+                }
+            },
+            _ => None,
+        }
+    }
 }
 
 impl Family for OpenFinance {
@@ -261,9 +297,15 @@ impl Family for OpenFinance {
         &["consents", "customers"]
     }
 
+    /// The customer a request is about: the consent behind a data request (its CPF, or its
+    /// business CNPJ on business endpoints), the consent a consent request names or creates
+    /// (its `businessEntity` when it has one, else its logged user). The fault stage asks before
+    /// authentication, so without a principal the token and the body are read here.
     fn subject(&self, call: &Call<'_>) -> Option<String> {
-        call.principal::<customers::ConsentView>()
-            .and_then(|c| c.document.clone())
+        if let Some(view) = call.principal::<customers::ConsentView>() {
+            return view.document.clone();
+        }
+        self.subject_unauthenticated(call)
             .or_else(|| super::super::pipeline::default_subject(call))
     }
 
@@ -319,6 +361,18 @@ pub fn error(
         meta.insert("totalPages".into(), json!(1));
     }
     meta.insert("requestDateTime".into(), json!(now));
+    // A status whose error codes are a closed list (Consents' 422 of a revocation) gets one of
+    // them when the problem brought a code of the generic table.
+    let allowed = spec
+        .and_then(|r| r.schema())
+        .and_then(|s| s.pointer("/properties/errors/items/properties/code/enum"))
+        .and_then(Value::as_array);
+    let code = match allowed {
+        Some(list) if !list.iter().any(|c| c.as_str() == Some(code)) => {
+            list.iter().find_map(Value::as_str).unwrap_or(code)
+        }
+        _ => code,
+    };
     let body = json!({
         "errors": [{"code": code, "title": title, "detail": truncate(detail, 2048)}],
         "meta": Value::Object(meta),
@@ -352,7 +406,12 @@ pub fn generic_code(status: StatusCode) -> (&'static str, &'static str) {
             "Formato da requisição não suportado",
         ),
         422 => ("ERRO_NAO_MAPEADO", "Requisição não processável"),
+        409 => ("CONFLITO", "Conflito"),
+        423 => ("RECURSO_BLOQUEADO", "Recurso bloqueado"),
         429 => ("LIMITE_EXCEDIDO", "Muitas requisições"),
+        503 => ("SERVICO_INDISPONIVEL", "Serviço indisponível"),
+        504 => ("TEMPO_ESGOTADO", "Tempo de resposta esgotado"),
+        529 => ("SITE_SOBRECARREGADO", "Site sobrecarregado"),
         _ => ("ERRO_INTERNO", "Erro interno"),
     }
 }

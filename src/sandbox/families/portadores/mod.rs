@@ -425,15 +425,33 @@ impl Family for Portadores {
     }
 
     fn render(&self, ctx: &ErrorContext<'_>, problem: &Problem) -> HttpResponse {
-        if is_token_request(ctx) {
-            return crate::sandbox::oauth::render(problem);
+        let mut response = if is_token_request(ctx) {
+            crate::sandbox::oauth::render(problem)
+        } else {
+            let id = ctx
+                .correlation
+                .map(str::to_string)
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            let when = store::datetime(now(ctx.app));
+            ApiError::from_problem(ctx, problem).render(&id, &when)
+        };
+        // An injected 401 challenges as the issuer's own do: Basic at the token endpoint, Bearer
+        // elsewhere, in the issuer's realm.
+        if problem.kind == crate::sandbox::family::ProblemKind::Injected
+            && problem.status == StatusCode::UNAUTHORIZED
+        {
+            let scheme = if is_token_request(ctx) {
+                "Basic"
+            } else {
+                "Bearer"
+            };
+            http::set_header(
+                &mut response,
+                "www-authenticate",
+                &format!("{scheme} realm=\"{}\"", auth::REALM),
+            );
         }
-        let id = ctx
-            .correlation
-            .map(str::to_string)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let when = store::datetime(now(ctx.app));
-        ApiError::from_problem(ctx, problem).render(&id, &when)
+        response
     }
 
     fn correlation(&self) -> Option<Correlation> {
