@@ -2,8 +2,8 @@
 # Schemathesis, a property-based API fuzzer no one here wrote, against a default sandbox: every
 # operation of Customers v2 (personal and business, each with the token of an authorised consent),
 # Consents v3 (`/consents` and `/consents/{consentId}`, client-credentials token), Bankly
-# (full-scope token; the sandbox runs with its rate limit off so the fuzzer is not throttled) and Zarv
-# ID (a fixture user's token; requests without `callback`, see below).
+# (full-scope token; the sandbox runs with its rate limit off so the fuzzer is not throttled), Zarv
+# ID (a fixture user's token) and the card holders (a client-credentials token with every scope).
 #
 # Usage: scripts/schemathesis.sh            (CI runs it from .ci/run)
 #
@@ -45,21 +45,13 @@ trap cleanup EXIT
 customers_v2=${CUSTOMERS_V2_SPEC:-$work/specs/open-finance/customers-v2.yaml}
 consents_v3=${CONSENTS_V3_SPEC:-$work/specs/open-finance/consents-v3.yaml}
 bankly=$work/specs/bankly/customers.yaml
-# Zarv's requests may name a callback URL, and the sandbox delivers to it: fuzzed, that is any host at
-# all, while this run talks to loopback only. The copy fuzzed leaves `callback` out of the request
-# schemas (tests/zarv_callbacks.rs covers callbacks against a loopback receiver).
-zarv=$work/zarv-id-without-callbacks.yaml
-"$venv/bin/python" - "$work/specs/zarv/zarv-id.yaml" "$zarv" <<'PY'
-import sys, yaml
-with open(sys.argv[1], encoding="utf-8") as f:
-    doc = yaml.safe_load(f)
-for name in ("VerificationRequest", "BatchRequest"):
-    doc["components"]["schemas"][name]["properties"].pop("callback", None)
-with open(sys.argv[2], "w", encoding="utf-8") as f:
-    yaml.safe_dump(doc, f, allow_unicode=True, sort_keys=False)
-PY
+zarv=$work/specs/zarv/zarv-id.yaml
+portadores=$work/specs/portadores/portadores.yaml
 
-"$bin" serve --addr 127.0.0.1:0 --bankly-rate-limit off 2>"$work/serve.log" &
+# Zarv's requests and Bankly's webhook configurations name callback URLs, and the sandbox delivers to
+# them: fuzzed, those are any host at all. --callbacks-loopback-only records such deliveries as failed
+# without a connection, so this run talks to loopback only and still fuzzes the callback fields.
+"$bin" serve --addr 127.0.0.1:0 --bankly-rate-limit off --callbacks-loopback-only 2>"$work/serve.log" &
 server=$!
 base=""
 for _ in $(seq 1 100); do
@@ -89,6 +81,11 @@ if kind == "zarv":
     print(post("/zarv/api/v1/authentication", {"username": user["email"], "password": user["password"]},
                form=False)["accessToken"])
     sys.exit()
+if kind == "portadores":
+    print(post("/portadores/oauth2/token", {"grant_type": "client_credentials", "client_id": "schemathesis",
+        "client_secret": "schemathesis",
+        "scope": "portadores.leitura portadores.cadastro portadores.gestao portadores.senha"})["access_token"])
+    sys.exit()
 if kind == "bankly":
     print(post("/bankly/oauth2/token", {"grant_type": "client_credentials", "client_id": "schemathesis",
         "scope": "customer.read customer.write customer.update customer.cancel webhook.write"})["access_token"])
@@ -107,7 +104,7 @@ else:
                             "RESOURCES_READ"]}
 consent = post("/open-banking/consents/v3/consents", {"data": data},
                {"authorization": "Bearer " + client, "x-fapi-interaction-id": str(uuid.uuid4())}, form=False)
-code = post("/sandbox/consents/" + consent["data"]["consentId"] + "/authorise", {}, form=False)["code"]
+code = post("/sandbox/open-finance/consents/" + consent["data"]["consentId"] + "/authorise", {}, form=False)["code"]
 print(post("/auth/token", {"grant_type": "authorization_code", "code": code})["access_token"])
 PY
 }
@@ -135,6 +132,7 @@ run consents-v3 "$consents_v3" "$base/open-banking/consents/v3" "$(token client)
   --include-path /consents --include-path '/consents/{consentId}'
 run bankly "$bankly" "$base/bankly" "$(token bankly)"
 run zarv "$zarv" "$base/zarv" "$(token zarv)"
+run portadores "$portadores" "$base/portadores" "$(token portadores)"
 
 if [ "$failed" -ne 0 ]; then
   echo "schemathesis found problems (JUnit reports in $reports)" >&2
