@@ -11,6 +11,7 @@ pub mod control;
 pub mod families;
 pub mod family;
 pub mod faults;
+pub mod fields;
 pub mod generic;
 pub mod http;
 pub mod oauth;

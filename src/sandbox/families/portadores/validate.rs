@@ -16,7 +16,10 @@ use super::card;
 use super::fixtures::{Catalogue, Produto, Publico};
 use super::text;
 use crate::datagen::br;
+use crate::sandbox::fields::{self, join};
 use crate::spec::SchemaValidator;
+
+pub use crate::sandbox::fields::{dotted_path as campo, message_for};
 
 /// The problems found, in the order met; one item per (field, message).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -109,142 +112,15 @@ pub struct HolderFacts<'a> {
 
 // ------------------------------------------------------------------------------- schema findings
 
-/// `/enderecoResidencial/cep` → `enderecoResidencial.cep`; array indexes as `[i]`.
-pub fn campo(pointer: &str) -> String {
-    let mut out = String::new();
-    for token in pointer.split('/').skip(1) {
-        let token = token.replace("~1", "/").replace("~0", "~");
-        if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str(&format!("[{token}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&token);
-        }
-    }
-    out
-}
-
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}.{name}")
-    }
-}
-
-fn schema_at<'a>(schema: &'a Value, pointer: &str) -> Option<&'a Value> {
-    let mut node = schema;
-    for token in pointer.split('/').skip(1) {
-        let token = token.replace("~1", "/").replace("~0", "~");
-        node = match node.get("properties").and_then(|p| p.get(&token)) {
-            Some(sub) => sub,
-            None => node.get("items")?,
-        };
-    }
-    Some(node)
-}
-
-fn type_name(t: &str) -> &'static str {
-    match t {
-        "string" => "texto",
-        "number" => "número",
-        "integer" => "número inteiro",
-        "boolean" => "booleano (true ou false)",
-        "object" => "objeto",
-        "array" => "lista",
-        _ => "outro tipo",
-    }
-}
-
-/// The Portuguese message for a value that breaks `keyword` of `schema`.
-pub fn message_for(keyword: &str, schema: &Value) -> String {
-    let custom = schema.get("x-finsandbox-message").and_then(Value::as_str);
-    let num = |k: &str| schema.get(k).and_then(Value::as_f64).unwrap_or(0.0);
-    match keyword {
-        "type" => {
-            let expected = match schema.get("type") {
-                Some(Value::String(t)) => type_name(t).to_string(),
-                _ => "outro tipo".into(),
-            };
-            format!("Tipo inválido: esperado {expected}.")
-        }
-        "enum" | "const" => {
-            let allowed: Vec<String> = schema
-                .get("enum")
-                .and_then(Value::as_array)
-                .map(|vs| {
-                    vs.iter()
-                        .filter(|v| !v.is_null())
-                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            format!("Valor inválido. Valores aceitos: {}.", allowed.join(", "))
-        }
-        "minLength" if num("minLength") <= 1.0 => "O campo não pode ser vazio.".into(),
-        "minLength" => custom.map_or_else(
-            || format!("Deve ter no mínimo {} caracteres.", num("minLength") as u64),
-            str::to_string,
-        ),
-        "maxLength" => format!("Deve ter no máximo {} caracteres.", num("maxLength") as u64),
-        "minimum" => format!("Deve ser maior ou igual a {}.", num("minimum")),
-        "maximum" => format!("Deve ser menor ou igual a {}.", num("maximum")),
-        "minItems" => format!("Informe ao menos {} item(ns).", num("minItems") as u64),
-        "maxItems" => format!("Informe no máximo {} item(ns).", num("maxItems") as u64),
-        "minProperties" => "Informe ao menos um campo.".into(),
-        "format" | "pattern" => match (custom, schema.get("format").and_then(Value::as_str)) {
-            (Some(m), _) => m.to_string(),
-            (None, Some("email")) => "E-mail inválido.".into(),
-            (None, Some("date")) => "Data inválida: use AAAA-MM-DD com uma data que exista.".into(),
-            _ if schema.get("pattern").and_then(Value::as_str) == Some("\\S") => {
-                "O campo não pode ser vazio.".into()
-            }
-            _ => "Formato inválido.".into(),
-        },
-        _ => custom.map_or_else(|| "Valor inválido.".to_string(), str::to_string),
-    }
-}
-
 /// The schema's findings on `body` as field errors. `required` and `additionalProperties` name the
 /// field itself, not the object holding it.
 pub fn schema_errors(validator: &SchemaValidator, body: &Value, errors: &mut FieldErrors) {
-    let schema = validator.schema();
-    for finding in validator.schema_findings(body) {
-        let at = campo(&finding.pointer);
-        let sub = schema_at(schema, &finding.pointer).unwrap_or(&Value::Null);
-        let instance = body.pointer(&finding.pointer);
-        match finding.keyword.as_str() {
-            "required" => {
-                let present = instance.and_then(Value::as_object);
-                for name in sub
-                    .get("required")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                {
-                    if present.is_some_and(|o| !o.contains_key(name)) {
-                        errors.add(&join(&at, name), "Campo obrigatório.");
-                    }
-                }
-            }
-            "additionalProperties" => {
-                let declared = sub.get("properties").and_then(Value::as_object);
-                for name in instance
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flat_map(|o| o.keys())
-                {
-                    if declared.is_none_or(|d| !d.contains_key(name)) {
-                        errors.add(&join(&at, name), "Campo não aceito nesta operação.");
-                    }
-                }
-            }
-            keyword => errors.add(&at, message_for(keyword, sub)),
-        }
-    }
+    fields::schema_field_errors(
+        validator,
+        body,
+        "Campo não aceito nesta operação.",
+        |at, mensagem| errors.add(at, mensagem),
+    );
 }
 
 // ------------------------------------------------------------------------------------ primitives

@@ -6,6 +6,7 @@ use hyper::StatusCode;
 use serde_json::{Value, json};
 
 use crate::sandbox::family::{ErrorContext, Problem, ProblemKind};
+use crate::sandbox::fields::dotted_path;
 use crate::sandbox::generic::with_headers;
 use crate::sandbox::http::{self, HttpResponse};
 use crate::sandbox::params::Refusals;
@@ -48,9 +49,10 @@ pub fn payment_required(message: impl Into<String>) -> Problem {
     Problem::new(StatusCode::PAYMENT_REQUIRED, message)
 }
 
-/// `/nationalId` -> `nationalId`, `/verifications/type` -> `verifications.type`.
+/// `/verifications/type` -> `verifications.type`, `/nationalId/3` -> `nationalId[3]`: the dotted
+/// path the handlers name fields by; a finding on the whole body names `body`.
 fn field_of(pointer: &str) -> String {
-    let f = pointer.trim_start_matches('/').replace('/', ".");
+    let f = dotted_path(pointer);
     if f.is_empty() { "body".into() } else { f }
 }
 
@@ -104,6 +106,8 @@ mod tests {
     #[test]
     fn pointers_become_dotted_fields() {
         assert_eq!(field_of("/verifications/type"), "verifications.type");
+        assert_eq!(field_of("/nationalId/3"), "nationalId[3]");
+        assert_eq!(field_of("/callback/headers/X~1Y"), "callback.headers.X/Y");
         assert_eq!(field_of(""), "body");
     }
 }
