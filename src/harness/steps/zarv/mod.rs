@@ -142,13 +142,11 @@ pub fn jwt_claims(token: &str) -> Option<Value> {
 /// The same token with its signature changed: what a forger or a corrupted cache would send.
 pub fn tampered(token: &str) -> String {
     let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
+    // The first character changes, not the last: the last carries unused low bits, and a lenient
+    // decoder would read 'A' and 'B' there as the same signature, so the "forgery" would be valid.
     if let Some(sig) = parts.get_mut(2) {
-        let flipped = match sig.pop() {
-            Some('A') => 'B',
-            Some(_) => 'A',
-            None => 'A',
-        };
-        sig.push(flipped);
+        let first = if sig.starts_with('A') { "B" } else { "A" };
+        *sig = format!("{first}{}", sig.get(1..).unwrap_or_default());
     }
     parts.join(".")
 }

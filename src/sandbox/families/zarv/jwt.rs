@@ -480,10 +480,11 @@ mod tests {
             k.verify_access(&forged, at(1)),
             Err(TokenError::BadSignature)
         );
-        // One character of the signature changed.
-        let mut sig = parts[2].to_string();
-        let last = sig.pop().unwrap();
-        sig.push(if last == 'A' { 'B' } else { 'A' });
+        // One character of the signature changed: the first, whose six bits all count. The last
+        // carries unused low bits, so some changes there are not valid base64url at all and would
+        // be refused as malformed before the signature is ever compared.
+        let first = if parts[2].starts_with('A') { "B" } else { "A" };
+        let sig = format!("{first}{}", &parts[2][1..]);
         let flipped = format!("{}.{}.{sig}", parts[0], parts[1]);
         assert_eq!(
             k.verify_access(&flipped, at(1)),
