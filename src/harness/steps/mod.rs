@@ -11,9 +11,38 @@ pub mod faults;
 pub mod http;
 
 use super::client::url_path;
-use super::world::{CheckWorld, RunContext, StepResult};
+use super::world::{CheckWorld, RunContext, StepFail, StepResult};
 use crate::sandbox::families;
 use crate::sandbox::family::Plugin;
+
+/// Why a family step's precondition could not be met.
+pub enum Pre {
+    /// The target cannot provide it: the scenario is skipped with this reason.
+    Skip(String),
+    /// The target should have provided it: the failure is already recorded in the World.
+    Fail,
+}
+
+impl From<StepFail> for Pre {
+    fn from(_: StepFail) -> Self {
+        Pre::Fail
+    }
+}
+
+/// Ends a step on a precondition's outcome: a skip says why; a failure ends the step with the
+/// message recorded in the World, or `fallback` when none was.
+pub fn settle(w: &mut CheckWorld, r: Result<(), Pre>, fallback: &str) -> StepResult {
+    match r {
+        Ok(()) => Ok(()),
+        Err(Pre::Skip(reason)) => w.skip(reason),
+        Err(Pre::Fail) => Err(StepFail(
+            w.failure
+                .as_ref()
+                .map(|f| f.message.clone())
+                .unwrap_or_else(|| fallback.to_string()),
+        )),
+    }
+}
 
 /// How a request authenticates.
 #[derive(Debug, Clone, PartialEq, Eq)]

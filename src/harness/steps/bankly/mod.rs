@@ -22,7 +22,8 @@ use serde_json::Value;
 
 use crate::harness::client::Sent;
 use crate::harness::receiver::{Delivery, Receiver};
-use crate::harness::world::{CheckWorld, RunContext, StepFail, StepResult};
+use crate::harness::steps::{self, Pre};
+use crate::harness::world::{CheckWorld, RunContext, StepResult};
 
 mod records;
 mod registration;
@@ -92,31 +93,8 @@ impl CheckWorld {
     }
 }
 
-/// Why a precondition could not be met.
-enum Pre {
-    /// The target cannot provide it: the scenario is skipped with this reason.
-    Skip(String),
-    /// The target should have provided it: the failure is already recorded in the World.
-    Fail,
-}
-
-impl From<StepFail> for Pre {
-    fn from(_: StepFail) -> Self {
-        Pre::Fail
-    }
-}
-
 fn settle(w: &mut CheckWorld, r: Result<(), Pre>) -> StepResult {
-    match r {
-        Ok(()) => Ok(()),
-        Err(Pre::Skip(reason)) => w.skip(reason),
-        Err(Pre::Fail) => Err(StepFail(
-            w.failure
-                .as_ref()
-                .map(|f| f.message.clone())
-                .unwrap_or_else(|| "a Bankly precondition failed".into()),
-        )),
-    }
+    steps::settle(w, r, "a Bankly precondition failed")
 }
 
 /// `: CODE (message)` of a Bankly, OAuth or control-API error body, to make a status self-explaining.

@@ -4,7 +4,7 @@
 use cucumber::when;
 use serde_json::json;
 
-use super::{Precondition, conclude};
+use super::{Pre, conclude};
 use crate::harness::steps::{Auth, split_list};
 use crate::harness::world::{CheckWorld, StepFail, StepResult};
 
@@ -34,7 +34,7 @@ impl CheckWorld {
         kind: &str,
         permissions: &[&str],
         expiration: Option<String>,
-    ) -> Result<String, Precondition> {
+    ) -> Result<String, Pre> {
         self.ensure_client_token().await?;
         let (cpf, cnpj) = self.documents();
         let business = (kind == "business").then_some(cnpj.as_str());
@@ -62,15 +62,15 @@ impl CheckWorld {
                     None,
                     Vec::new(),
                 )?;
-                Err(Precondition::Fail)
+                Err(Pre::Fail)
             }
         }
     }
 
-    pub(super) async fn revoke(&mut self) -> Result<(), Precondition> {
+    pub(super) async fn revoke(&mut self) -> Result<(), Pre> {
         let id = self.of().consent_id.clone().ok_or_else(|| {
             let _ = self.fail("no consent to revoke", None, None, Vec::new());
-            Precondition::Fail
+            Pre::Fail
         })?;
         self.ensure_client_token().await?;
         let client = self.of().client_token.clone();
@@ -124,7 +124,7 @@ async fn read_consent(w: &mut CheckWorld) -> StepResult {
             Vec::new(),
         );
     };
-    if let Err(Precondition::Skip(r)) = w.ensure_client_token().await {
+    if let Err(Pre::Skip(r)) = w.ensure_client_token().await {
         return w.skip(r);
     }
     let client = w.of().client_token.clone();

@@ -13,6 +13,7 @@
 use serde_json::Value;
 
 use crate::datagen::{br, rng_for};
+use crate::harness::steps::Pre;
 use crate::harness::world::{CheckWorld, StepFail, StepResult};
 use crate::sandbox::family::ScenarioSeed;
 
@@ -71,24 +72,13 @@ pub fn request_headers() -> Vec<(String, String)> {
     ]
 }
 
-enum Precondition {
-    Skip(String),
-    Fail,
-}
-
-impl From<StepFail> for Precondition {
-    fn from(_: StepFail) -> Self {
-        Precondition::Fail
-    }
-}
-
 /// Ends a step on a precondition's outcome: a skip says why; a failure, already recorded in the
 /// World, ends the step with `failed`.
-fn conclude(w: &mut CheckWorld, r: Result<(), Precondition>, failed: &str) -> StepResult {
+fn conclude(w: &mut CheckWorld, r: Result<(), Pre>, failed: &str) -> StepResult {
     match r {
         Ok(()) => Ok(()),
-        Err(Precondition::Skip(reason)) => w.skip(reason),
-        Err(Precondition::Fail) => Err(StepFail(failed.into())),
+        Err(Pre::Skip(reason)) => w.skip(reason),
+        Err(Pre::Fail) => Err(StepFail(failed.into())),
     }
 }
 
@@ -103,15 +93,10 @@ impl CheckWorld {
     }
 
     /// A control API call; skips the scenario when the target has none.
-    async fn control(
-        &mut self,
-        method: &str,
-        path: &str,
-        body: Value,
-    ) -> Result<Value, Precondition> {
+    async fn control(&mut self, method: &str, path: &str, body: Value) -> Result<Value, Pre> {
         let ctx = self.ctx()?;
         let Some(base) = ctx.target.control_url.clone() else {
-            return Err(Precondition::Skip(format!(
+            return Err(Pre::Skip(format!(
                 "needs the sandbox control API ({method} /sandbox{path}), which this target does not have"
             )));
         };
@@ -137,14 +122,14 @@ impl CheckWorld {
                     None,
                     Vec::new(),
                 )?;
-                Err(Precondition::Fail)
+                Err(Pre::Fail)
             }
             Err((message, evidence)) => {
                 self.fail_with_evidence(
                     format!("control API {method} {path}: {message}"),
                     evidence,
                 )?;
-                Err(Precondition::Fail)
+                Err(Pre::Fail)
             }
         }
     }

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::super::rules::Kind;
 use super::consents::consent_body;
 use super::target::{configured_token, of_target, token_url};
-use super::{Precondition, conclude};
+use super::{Pre, conclude};
 use crate::harness::client::Sent;
 use crate::harness::report::Exchange;
 use crate::harness::world::{CheckWorld, StepFail, StepResult};
@@ -54,7 +54,7 @@ impl CheckWorld {
             .await)
     }
 
-    pub(super) async fn ensure_client_token(&mut self) -> Result<(), Precondition> {
+    pub(super) async fn ensure_client_token(&mut self) -> Result<(), Pre> {
         if self.of().client_token.is_some() {
             return Ok(());
         }
@@ -85,7 +85,7 @@ impl CheckWorld {
                         self.of().client_token = Some(t);
                         Ok(())
                     }
-                    None => Err(Precondition::Skip(format!(
+                    None => Err(Pre::Skip(format!(
                         "the token endpoint {url} answered 200 without an access_token{}",
                         self.last
                             .as_ref()
@@ -98,17 +98,17 @@ impl CheckWorld {
             Ok(s) => {
                 let status = s.status;
                 self.last = Some(s);
-                Err(Precondition::Skip(format!(
+                Err(Pre::Skip(format!(
                     "no client_credentials token: {url} answered {status} (set open-finance.client-credentials-token or token-url/client-id in target.toml)"
                 )))
             }
-            Err((message, _)) => Err(Precondition::Skip(format!(
+            Err((message, _)) => Err(Pre::Skip(format!(
                 "no client_credentials token: {url}: {message}"
             ))),
         }
     }
 
-    async fn exchange_code(&mut self, code: &str) -> Result<String, Precondition> {
+    async fn exchange_code(&mut self, code: &str) -> Result<String, Pre> {
         let form = format!(
             "grant_type=authorization_code&code={}",
             form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>()
@@ -125,7 +125,7 @@ impl CheckWorld {
                         None,
                         Vec::new(),
                     );
-                    Precondition::Fail
+                    Pre::Fail
                 })
             }
             Ok(s) => {
@@ -137,11 +137,11 @@ impl CheckWorld {
                     Some(status.to_string()),
                     Vec::new(),
                 )?;
-                Err(Precondition::Fail)
+                Err(Pre::Fail)
             }
             Err((message, evidence)) => {
                 self.fail_with_evidence(format!("token endpoint: {message}"), evidence)?;
-                Err(Precondition::Fail)
+                Err(Pre::Fail)
             }
         }
     }
@@ -153,18 +153,14 @@ impl CheckWorld {
         permissions: &[&str],
         approval: Option<&str>,
         expiration: Option<String>,
-    ) -> Result<String, Precondition> {
+    ) -> Result<String, Pre> {
         let id = self.create_consent(kind, permissions, expiration).await?;
         self.authorise(&id, approval).await
     }
 
     /// Authorises the consent `id` through the control API (with a multiple-approval state) and
     /// exchanges the code it answers for a token.
-    async fn authorise(
-        &mut self,
-        id: &str,
-        approval: Option<&str>,
-    ) -> Result<String, Precondition> {
+    async fn authorise(&mut self, id: &str, approval: Option<&str>) -> Result<String, Pre> {
         let body = match approval {
             Some(a) => json!({"multipleApproval": a}),
             None => json!({}),
@@ -176,11 +172,7 @@ impl CheckWorld {
         self.exchange_code(&code).await
     }
 
-    async fn token_in_state(
-        &mut self,
-        kind: &str,
-        state: &str,
-    ) -> Result<Option<String>, Precondition> {
+    async fn token_in_state(&mut self, kind: &str, state: &str) -> Result<Option<String>, Pre> {
         let ctx = self.ctx()?;
         if let Some(t) = configured_token(&ctx, kind, state) {
             return Ok(Some(t.to_string()));
@@ -191,7 +183,7 @@ impl CheckWorld {
         // Without a configured token only the control API can build the state: say so before
         // creating anything on the target.
         if ctx.target.control_url.is_none() {
-            return Err(Precondition::Skip(String::new()));
+            return Err(Pre::Skip(String::new()));
         }
         // The consent's permissions come from the permission groups both faces read: all of the
         // kind's served groups, or one of them.
@@ -289,7 +281,7 @@ impl CheckWorld {
                         None,
                         Vec::new(),
                     )?;
-                    return Err(Precondition::Fail);
+                    return Err(Pre::Fail);
                 };
                 self.authorise(&id, Some("APPROVED")).await?
             }
@@ -303,7 +295,7 @@ impl CheckWorld {
                     None,
                     Vec::new(),
                 )?;
-                return Err(Precondition::Fail);
+                return Err(Pre::Fail);
             }
         };
         Ok(Some(token))
@@ -317,10 +309,10 @@ fn json_str(sent: &Sent, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn settle(w: &mut CheckWorld, kind: &str, state: &str, r: Result<(), Precondition>) -> StepResult {
+fn settle(w: &mut CheckWorld, kind: &str, state: &str, r: Result<(), Pre>) -> StepResult {
     match r {
         Ok(()) => Ok(()),
-        Err(Precondition::Skip(reason)) => {
+        Err(Pre::Skip(reason)) => {
             let how = format!(
                 "needs a {kind} access token for a consent in state \"{state}\": set [open-finance.tokens.{kind}] {state} in target.toml, or run against a finsandbox sandbox (control API)"
             );
@@ -330,7 +322,7 @@ fn settle(w: &mut CheckWorld, kind: &str, state: &str, r: Result<(), Preconditio
                 w.skip(format!("{how}; {reason}"))
             }
         }
-        Err(Precondition::Fail) => Err(StepFail(
+        Err(Pre::Fail) => Err(StepFail(
             w.failure
                 .as_ref()
                 .map(|f| f.message.clone())

@@ -29,7 +29,7 @@ use super::fixtures::{Catalogue, EMBEDDED};
 use super::text;
 use crate::datagen::{br, rng_for};
 use crate::harness::client::Sent;
-use crate::harness::steps::{Auth, split_list};
+use crate::harness::steps::{self, Auth, Pre, split_list};
 use crate::harness::world::{CheckWorld, RunContext, StepFail, StepResult};
 use crate::sandbox::family::ScenarioSeed;
 use bodies::Offer;
@@ -106,31 +106,8 @@ pub struct PortadoresState {
     period: Option<(NaiveDate, NaiveDate)>,
 }
 
-/// Why a precondition could not be met.
-enum Pre {
-    /// The target cannot provide it: the scenario is skipped with this reason.
-    Skip(String),
-    /// The target should have provided it: the failure is already recorded in the World.
-    Fail,
-}
-
-impl From<StepFail> for Pre {
-    fn from(_: StepFail) -> Self {
-        Pre::Fail
-    }
-}
-
 fn settle(w: &mut CheckWorld, r: Result<(), Pre>) -> StepResult {
-    match r {
-        Ok(()) => Ok(()),
-        Err(Pre::Skip(reason)) => w.skip(reason),
-        Err(Pre::Fail) => Err(StepFail(
-            w.failure
-                .as_ref()
-                .map(|f| f.message.clone())
-                .unwrap_or_else(|| "a card-holder precondition failed".into()),
-        )),
-    }
+    steps::settle(w, r, "a card-holder precondition failed")
 }
 
 /// `: CODIGO (mensagem)` of an `Erro`, OAuth or control-API body, to make a status explain itself.

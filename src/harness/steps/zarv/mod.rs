@@ -21,8 +21,8 @@ use serde_json::{Value, json};
 use crate::datagen::{br, rng_for};
 use crate::harness::receiver::{self, Delivery, Receiver};
 use crate::harness::report::Finding;
-use crate::harness::steps::{Auth, split_list};
-use crate::harness::world::{CheckWorld, RunContext, StepFail, StepResult};
+use crate::harness::steps::{self, Auth, Pre, split_list};
+use crate::harness::world::{CheckWorld, RunContext, StepResult};
 use crate::sandbox::family::ScenarioSeed;
 use crate::spec::judge::{self, Check};
 
@@ -106,30 +106,8 @@ impl CheckWorld {
     }
 }
 
-/// Why a precondition could not be met.
-enum Pre {
-    Skip(String),
-    /// The failure is already recorded in the World.
-    Fail,
-}
-
-impl From<StepFail> for Pre {
-    fn from(_: StepFail) -> Self {
-        Pre::Fail
-    }
-}
-
 fn settle(w: &mut CheckWorld, r: Result<(), Pre>) -> StepResult {
-    match r {
-        Ok(()) => Ok(()),
-        Err(Pre::Skip(reason)) => w.skip(reason),
-        Err(Pre::Fail) => Err(StepFail(
-            w.failure
-                .as_ref()
-                .map(|f| f.message.clone())
-                .unwrap_or_else(|| "a Zarv precondition failed".into()),
-        )),
-    }
+    steps::settle(w, r, "a Zarv precondition failed")
 }
 
 /// The claims of a JWT, read without checking its signature (the target signed it, not us).
