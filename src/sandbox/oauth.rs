@@ -61,3 +61,98 @@ pub fn render(problem: &Problem) -> HttpResponse {
     }
     response
 }
+
+/// What a client-credentials bearer token stands for.
+#[derive(Debug, Clone)]
+pub struct ClientToken {
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Why a bearer token does not authenticate a request; each family words the 401 its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// No `Authorization: Bearer` at all.
+    Missing,
+    /// A token this sandbox never issued (or forgot).
+    Unknown,
+    Expired,
+    /// The store's lock was poisoned by a panic elsewhere.
+    Unavailable,
+}
+
+/// Live tokens kept at most; past that, the one closest to expiry is forgotten rather than the
+/// store growing without bound.
+const MAX_TOKENS: usize = 100_000;
+
+/// Client-credentials tokens a family issued, bounded: expired ones are swept when the store is
+/// large, and a store full of live tokens forgets the one closest to expiry.
+#[derive(Debug, Default)]
+pub struct TokenStore {
+    map: std::sync::RwLock<std::collections::HashMap<String, ClientToken>>,
+}
+
+impl TokenStore {
+    pub fn reset(&self) {
+        if let Ok(mut m) = self.map.write() {
+            m.clear();
+        }
+    }
+
+    /// Keeps `token` under its secret; `Err` when the store is unavailable.
+    pub fn insert(
+        &self,
+        secret: String,
+        token: ClientToken,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), TokenProblem> {
+        let mut map = self.map.write().map_err(|_| TokenProblem::Unavailable)?;
+        if map.len() >= MAX_TOKENS {
+            map.retain(|_, t| t.expires_at > now);
+        }
+        if map.len() >= MAX_TOKENS
+            && let Some(oldest) = map
+                .iter()
+                .min_by_key(|(_, t)| t.expires_at)
+                .map(|(k, _)| k.clone())
+        {
+            map.remove(&oldest);
+        }
+        map.insert(secret, token);
+        Ok(())
+    }
+
+    /// The token behind a request's bearer secret, if it is live at `now`.
+    pub fn resolve(
+        &self,
+        bearer: Option<&str>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ClientToken, TokenProblem> {
+        let bearer = bearer.ok_or(TokenProblem::Missing)?;
+        let map = self.map.read().map_err(|_| TokenProblem::Unavailable)?;
+        let token = map.get(bearer).ok_or(TokenProblem::Unknown)?;
+        if token.expires_at <= now {
+            return Err(TokenProblem::Expired);
+        }
+        Ok(token.clone())
+    }
+
+    /// The client a bearer secret belongs to, expired or not (a rate limit's key).
+    pub fn client_of(&self, bearer: &str) -> Option<String> {
+        let map = self.map.read().ok()?;
+        map.get(bearer).map(|t| t.client_id.clone())
+    }
+}
+
+/// Every scope some operation of the spec asks for, in the order they first appear: what a
+/// client-credentials token of that API may be granted.
+pub fn scopes_asked(spec: &crate::spec::ApiSpec) -> Vec<String> {
+    let mut scopes: Vec<String> = Vec::new();
+    for s in spec.operations.iter().flat_map(|o| o.scopes.iter()) {
+        if !scopes.contains(s) {
+            scopes.push(s.clone());
+        }
+    }
+    scopes
+}

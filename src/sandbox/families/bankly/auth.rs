@@ -7,7 +7,7 @@
 //! throughput and must not reset when a test moves the clock.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
@@ -17,6 +17,8 @@ use serde_json::{Map, Value, json};
 use super::validate;
 use crate::sandbox::App;
 use crate::sandbox::http::{self, HttpResponse, Req};
+use crate::sandbox::oauth::error as oauth_error;
+use crate::sandbox::oauth::{self, TokenProblem};
 use crate::spec::{ApiSpec, Operation};
 
 /// Lifetime of an access token. The vendor does not publish its value; an hour is common.
@@ -25,15 +27,10 @@ pub const MAX_SCOPES: usize = 10;
 /// The edge limit the vendor documents: requests per window per client.
 pub const RATE_LIMIT_REQUESTS: usize = 180;
 pub const RATE_LIMIT_WINDOW: StdDuration = StdDuration::from_secs(10);
-const MAX_TOKENS: usize = 100_000;
 const MAX_RATE_KEYS: usize = 50_000;
 
-#[derive(Debug, Clone)]
-pub struct Token {
-    pub client_id: String,
-    pub scopes: Vec<String>,
-    pub expires_at: DateTime<Utc>,
-}
+/// A Bankly access token: the shared client-credentials token.
+pub type Token = oauth::ClientToken;
 
 /// Why a request is not authenticated (each gives a 401 with its own message).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,75 +52,16 @@ impl AuthError {
     }
 }
 
-/// Issued tokens. Bounded: expired ones are swept when the store is large, and a store full of
-/// live tokens forgets the one closest to expiry rather than growing.
-#[derive(Debug, Default)]
-pub struct Tokens {
-    map: RwLock<HashMap<String, Token>>,
-}
+/// Issued tokens: the shared bounded store.
+pub type Tokens = oauth::TokenStore;
 
-impl Tokens {
-    pub fn reset(&self) {
-        if let Ok(mut m) = self.map.write() {
-            m.clear();
-        }
-    }
-
-    fn insert(&self, secret: String, token: Token, now: DateTime<Utc>) -> Result<(), ()> {
-        let mut map = self.map.write().map_err(|_| ())?;
-        if map.len() >= MAX_TOKENS {
-            map.retain(|_, t| t.expires_at > now);
-        }
-        if map.len() >= MAX_TOKENS
-            && let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, t)| t.expires_at)
-                .map(|(k, _)| k.clone())
-        {
-            map.remove(&oldest);
-        }
-        map.insert(secret, token);
-        Ok(())
-    }
-
-    /// The token of the request's bearer header, if live at `now`.
-    pub fn resolve(&self, req: &Req, now: DateTime<Utc>) -> Result<Token, AuthError> {
-        let bearer = req.bearer().ok_or(AuthError::Missing)?;
-        let map = self.map.read().map_err(|_| AuthError::Unknown)?;
-        let token = map.get(bearer).ok_or(AuthError::Unknown)?;
-        if token.expires_at <= now {
-            return Err(AuthError::Expired);
-        }
-        Ok(token.clone())
-    }
-
-    /// The client a bearer token belongs to, expired or not (for the rate limit's key).
-    pub fn client_of(&self, req: &Req) -> Option<String> {
-        let bearer = req.bearer()?;
-        let map = self.map.read().ok()?;
-        map.get(bearer).map(|t| t.client_id.clone())
-    }
-}
-
-pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> HttpResponse {
-    let mut r = http::json_response(
-        status,
-        "application/json",
-        &json!({"error": error, "error_description": description}),
-    );
-    http::set_header(&mut r, "cache-control", "no-store");
-    r
-}
-
-/// Every scope some operation of the spec asks for.
-pub fn known_scopes(spec: &ApiSpec) -> Vec<String> {
-    let mut scopes: Vec<String> = Vec::new();
-    for s in spec.operations.iter().flat_map(|o| o.scopes.iter()) {
-        if !scopes.contains(s) {
-            scopes.push(s.clone());
-        }
-    }
-    scopes
+/// The token of the request's bearer header, if live at `now`.
+pub fn resolve(tokens: &Tokens, req: &Req, now: DateTime<Utc>) -> Result<Token, AuthError> {
+    tokens.resolve(req.bearer(), now).map_err(|p| match p {
+        TokenProblem::Missing => AuthError::Missing,
+        TokenProblem::Expired => AuthError::Expired,
+        TokenProblem::Unknown | TokenProblem::Unavailable => AuthError::Unknown,
+    })
 }
 
 /// `POST /bankly/oauth2/token`.
@@ -195,7 +133,7 @@ pub fn token(
             scopes.push(s.to_string());
         }
     }
-    let known = known_scopes(spec);
+    let known = oauth::scopes_asked(spec);
     if scopes.is_empty() {
         return oauth_error(
             StatusCode::BAD_REQUEST,

@@ -262,7 +262,7 @@ impl Family for Bankly {
             return Ok(());
         }
         let req = call.req;
-        let key = match self.tokens.client_of(req) {
+        let key = match req.bearer().and_then(|b| self.tokens.client_of(b)) {
             Some(client) => format!("client:{client}"),
             None => format!(
                 "ip:{}",
@@ -290,13 +290,9 @@ impl Family for Bankly {
         if is_token_operation(Some(call.op)) {
             return Ok(None);
         }
-        let token = self
-            .tokens
-            .resolve(call.req, call.app.clock.now())
-            .map_err(|e| {
-                ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "", e.message())
-                    .into_problem()
-            })?;
+        let token = auth::resolve(&self.tokens, call.req, call.app.clock.now()).map_err(|e| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "", e.message()).into_problem()
+        })?;
         if let Some(missing) = call.op.scopes.iter().find(|s| !token.scopes.contains(s)) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,

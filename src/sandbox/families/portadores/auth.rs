@@ -6,9 +6,6 @@
 //! tokens of 30 minutes of sandbox time; the scopes grantable are the ones the spec's operations
 //! ask for, so a spec that adds a scope makes it grantable without Rust.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
-
 use chrono::{DateTime, Duration, Utc};
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -16,100 +13,50 @@ use serde_json::{Value, json};
 use super::errors::ApiError;
 use super::validate::{self, FieldErrors};
 use crate::sandbox::http::{self, HttpResponse, Req};
-use crate::sandbox::oauth;
+use crate::sandbox::oauth::{self, TokenProblem};
 use crate::sandbox::params::printable;
 use crate::spec::{ApiSpec, Operation};
 
 /// Lifetime of an access token, in sandbox time.
 pub const TOKEN_TTL: Duration = Duration::minutes(30);
-/// Live tokens kept at most; beyond, the one closest to expiry is forgotten.
-const MAX_TOKENS: usize = 100_000;
 /// The realm of the family's challenges.
 pub const REALM: &str = "portadores";
 
-/// What a bearer token stands for.
-#[derive(Debug, Clone)]
-pub struct Token {
-    pub client_id: String,
-    pub scopes: Vec<String>,
-    pub expires_at: DateTime<Utc>,
-}
+/// A card-holder access token: the shared client-credentials token.
+pub type Token = oauth::ClientToken;
 
-/// Issued tokens, bounded.
-#[derive(Debug, Default)]
-pub struct Tokens {
-    map: RwLock<HashMap<String, Token>>,
-}
+/// Issued tokens: the shared bounded store.
+pub type Tokens = oauth::TokenStore;
 
-impl Tokens {
-    pub fn reset(&self) {
-        if let Ok(mut m) = self.map.write() {
-            m.clear();
-        }
-    }
-
-    fn insert(&self, secret: String, token: Token, now: DateTime<Utc>) -> Result<(), ()> {
-        let mut map = self.map.write().map_err(|_| ())?;
-        if map.len() >= MAX_TOKENS {
-            map.retain(|_, t| t.expires_at > now);
-        }
-        if map.len() >= MAX_TOKENS
-            && let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, t)| t.expires_at)
-                .map(|(k, _)| k.clone())
-        {
-            map.remove(&oldest);
-        }
-        map.insert(secret, token);
-        Ok(())
-    }
-
-    /// The live token of the request's `Authorization: Bearer`, or the 401 that explains why not.
-    pub fn resolve(&self, req: &Req, now: DateTime<Utc>) -> Result<Token, ApiError> {
-        let challenge = format!("Bearer realm=\"{REALM}\"");
-        let unauthenticated = |message: &str, sent: bool| {
-            let header = if sent {
-                format!("{challenge}, error=\"invalid_token\"")
-            } else {
-                challenge.clone()
-            };
-            ApiError::new(StatusCode::UNAUTHORIZED, "NAO_AUTENTICADO", message)
-                .with_header("www-authenticate", &header)
+/// The live token of the request's `Authorization: Bearer`, or the 401 that explains why not.
+pub fn resolve(tokens: &Tokens, req: &Req, now: DateTime<Utc>) -> Result<Token, ApiError> {
+    let challenge = format!("Bearer realm=\"{REALM}\"");
+    let unauthenticated = |message: &str, sent: bool| {
+        let header = if sent {
+            format!("{challenge}, error=\"invalid_token\"")
+        } else {
+            challenge.clone()
         };
-        let Some(bearer) = req.bearer() else {
-            let sent = req.header(hyper::header::AUTHORIZATION).is_some();
-            return Err(unauthenticated(
-                "Informe o cabeçalho Authorization: Bearer <access_token> (token obtido em POST /oauth2/token).",
-                sent,
-            ));
-        };
-        let map = self.map.read().map_err(|_| ApiError::internal())?;
-        let Some(token) = map.get(bearer) else {
-            return Err(unauthenticated(
-                "Token de acesso inválido ou desconhecido.",
-                true,
-            ));
-        };
-        if token.expires_at <= now {
-            return Err(unauthenticated(
-                "Token de acesso expirado; gere um novo em POST /oauth2/token.",
-                true,
-            ));
-        }
-        Ok(token.clone())
+        ApiError::new(StatusCode::UNAUTHORIZED, "NAO_AUTENTICADO", message)
+            .with_header("www-authenticate", &header)
+    };
+    let sent = req.header(hyper::header::AUTHORIZATION).is_some();
+    match tokens.resolve(req.bearer(), now) {
+        Ok(token) => Ok(token),
+        Err(TokenProblem::Missing) => Err(unauthenticated(
+            "Informe o cabeçalho Authorization: Bearer <access_token> (token obtido em POST /oauth2/token).",
+            sent,
+        )),
+        Err(TokenProblem::Unknown) => Err(unauthenticated(
+            "Token de acesso inválido ou desconhecido.",
+            true,
+        )),
+        Err(TokenProblem::Expired) => Err(unauthenticated(
+            "Token de acesso expirado; gere um novo em POST /oauth2/token.",
+            true,
+        )),
+        Err(TokenProblem::Unavailable) => Err(ApiError::internal()),
     }
-}
-
-/// Every scope some operation of the spec asks for, in the order they first appear.
-pub fn known_scopes(spec: &ApiSpec) -> Vec<String> {
-    let mut scopes: Vec<String> = Vec::new();
-    for s in spec.operations.iter().flat_map(|o| o.scopes.iter()) {
-        if !scopes.contains(s) {
-            scopes.push(s.clone());
-        }
-    }
-    scopes
 }
 
 /// The scope check: 403 naming the scope the token lacks.
@@ -257,7 +204,7 @@ pub fn token(
             return refuse(StatusCode::BAD_REQUEST, "invalid_request", &detail);
         }
     }
-    let known = known_scopes(spec);
+    let known = oauth::scopes_asked(spec);
     let scopes: Vec<String> = match body.get("scope").and_then(Value::as_str) {
         None => known.clone(),
         Some(asked) => {

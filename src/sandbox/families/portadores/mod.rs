@@ -466,9 +466,7 @@ impl Family for Portadores {
         if call.op.id == TOKEN_OPERATION {
             return Ok(None);
         }
-        let token = self
-            .tokens
-            .resolve(call.req, call.app.clock.now())
+        let token = auth::resolve(&self.tokens, call.req, call.app.clock.now())
             .map_err(ApiError::into_problem)?;
         auth::require_scopes(&token, call.op).map_err(ApiError::into_problem)?;
         Ok(Some(Box::new(token)))
