@@ -44,6 +44,49 @@ pub fn settle(w: &mut CheckWorld, r: Result<(), Pre>, fallback: &str) -> StepRes
     }
 }
 
+/// What the client-credentials token request just sent came to: its `access_token`; a failure
+/// when the target has a control API (a finsandbox sandbox issues tokens to anyone); otherwise a
+/// skip that says what to configure (`hint`). `who` names the provider in the messages and
+/// `summary` is the provider's error, already read from the answer.
+pub fn token_answer(
+    w: &mut CheckWorld,
+    who: &str,
+    wanted: &str,
+    summary: &str,
+    hint: &str,
+) -> Result<String, Pre> {
+    let ctx = w.ctx()?;
+    let last = w.last()?.clone();
+    if last.status == 200 {
+        return match last.json.as_ref().and_then(|b| b["access_token"].as_str()) {
+            Some(t) => Ok(t.to_string()),
+            None => {
+                w.fail(
+                    format!("the {who} token endpoint answered 200 without an access_token"),
+                    Some("access_token".into()),
+                    None,
+                    Vec::new(),
+                )?;
+                Err(Pre::Fail)
+            }
+        };
+    }
+    let why = format!(
+        "no {who} token with the scopes \"{wanted}\": {} answered {}{summary}",
+        last.url, last.status
+    );
+    if ctx.target.control_url.is_some() {
+        w.fail(
+            why,
+            Some("200".into()),
+            Some(last.status.to_string()),
+            Vec::new(),
+        )?;
+        return Err(Pre::Fail);
+    }
+    Err(Pre::Skip(format!("{why}{hint}")))
+}
+
 /// How a request authenticates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {

@@ -249,42 +249,13 @@ async fn obtain_token(w: &mut CheckWorld, scopes: Option<Vec<String>>) -> Result
     let wanted = scopes.unwrap_or_else(|| every_scope(&ctx)).join(" ");
     let form = token_form(w, Some(&wanted))?;
     post_token_form(w, form).await?;
-    let last = w.last()?.clone();
-    if last.status == 200 {
-        return match last.json.as_ref().and_then(|b| b["access_token"].as_str()) {
-            Some(t) => Ok(t.to_string()),
-            None => {
-                w.fail(
-                    "the card-holder token endpoint answered 200 without an access_token",
-                    Some("access_token".into()),
-                    None,
-                    Vec::new(),
-                )?;
-                Err(Pre::Fail)
-            }
-        };
-    }
-    let why = format!(
-        "no card-holder token with the scopes \"{wanted}\": {} answered {}{}",
-        last.url,
-        last.status,
-        error_summary(&last)
-    );
-    if ctx.target.control_url.is_some() {
-        w.fail(
-            why,
-            Some("200".into()),
-            Some(last.status.to_string()),
-            Vec::new(),
-        )?;
-        return Err(Pre::Fail);
-    }
+    let summary = error_summary(w.last()?);
     let hint = if configured.is_some() {
         " ([portadores] token carries every scope and cannot stand for a narrower one; set [portadores] client-id and client-secret)"
     } else {
         " (set [portadores] token, or client-id and client-secret, in target.toml)"
     };
-    Err(Pre::Skip(format!("{why}{hint}")))
+    steps::token_answer(w, "card-holder", &wanted, &summary, hint)
 }
 
 async fn helper_token(w: &mut CheckWorld) -> Result<String, Pre> {
